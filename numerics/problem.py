@@ -44,6 +44,8 @@ class Membership:
     min_margin: float | None = None
     samples: int | None = None
     method: str = ""
+    worst_point: tuple[float, ...] | None = None   # where the smallest sampled margin was seen
+    command: str = ""                              # the command that measured ``min_margin``
 
     def __post_init__(self) -> None:
         from theory.errors import InputError
@@ -88,6 +90,13 @@ class Problem:
         """A nearest point of S to each x: [..., d] -> [..., d]."""
         raise NotImplementedError
 
+    def project_candidates(self, x: torch.Tensor) -> torch.Tensor:
+        """Candidate nearest points of S, [..., d] -> [..., k, d]: every point of Proj(x, S) that matters
+        when there are ties (e.g. both minimizers of a two-point S, within a relative tolerance), else the
+        one point ``project(x)``. The alpha-beta-condition needs only SOME nearest x_p that works for all
+        i, so margins take the best candidate. Default: ``project(x)`` alone."""
+        return self.project(x).unsqueeze(-2)
+
     # -- derived --------------------------------------------------------------------------------
     @property
     def sigma_int(self) -> float:
@@ -125,6 +134,32 @@ class Problem:
             (g,) = torch.autograd.grad(v.sum(), x)
         return v.detach(), g
 
+    def ab_residuals(self, x: torch.Tensor, alpha: float, beta: float) -> torch.Tensor:
+        """T_i(x) = <grad f_i(x), x - x_p> - alpha (f_i(x) - f_i(x_p)) + beta (f_i(x) - f_i^*) for all i,
+        x [..., d] -> [..., n], with x_p the candidate of ``project_candidates`` whose worst T_i is largest
+        (the condition asks for one x_p serving every i). T >= 0 means the condition holds at x for i."""
+        x = x.detach().to(DTYPE)
+        cands = self.project_candidates(x)                                  # [..., k, d]
+        idx = torch.arange(self.n).expand(*x.shape[:-1], self.n)
+        vals, grads = self.grad_at(x, idx)                                  # [..., n], [..., n, d]
+        fs = self.f_star_i.to(DTYPE)
+        best = None
+        for j in range(cands.shape[-2]):
+            xp = cands[..., j, :]
+            fp = self.loss_at(xp, idx)                                      # [..., n]
+            gd = (grads * (x - xp).unsqueeze(-2)).sum(-1)
+            t = gd - alpha * (vals - fp) + beta * (vals - fs)
+            if best is None:
+                best = t
+            else:
+                take = t.min(-1).values > best.min(-1).values
+                best = torch.where(take.unsqueeze(-1), t, best)
+        return best
+
+    def ab_margin(self, x: torch.Tensor, alpha: float, beta: float) -> torch.Tensor:
+        """min_i T_i(x) (see ``ab_residuals``): [..., d] -> [...]; >= 0 where the condition holds."""
+        return self.ab_residuals(x, alpha, beta).min(-1).values
+
     def describe(self) -> dict:
         """A JSON-ready summary (stable field names)."""
         m = self.membership
@@ -133,7 +168,9 @@ class Problem:
             "f_star": self.f_star, "f_star_i": [float(v) for v in self.f_star_i.tolist()],
             "sigma_int": self.sigma_int, "L": self.L,
             "membership": {"alpha": m.alpha, "beta": m.beta, "status": m.status,
-                           "min_margin": m.min_margin, "samples": m.samples, "method": m.method},
+                           "min_margin": m.min_margin, "samples": m.samples, "method": m.method,
+                           "worst_point": list(m.worst_point) if m.worst_point is not None else None,
+                           "command": m.command},
             "stationary_points": [{"location": list(p.location), "height": p.height, "kind": p.kind}
                                   for p in self.stationary_points],
             "domain": [list(b) for b in self.domain] if self.domain else None,
@@ -152,7 +189,8 @@ class FunctionProblem(Problem):
                  stationary_points: Sequence[StationaryPoint] = (),
                  domain: Sequence[tuple[float, float]] | None = None,
                  x0: Sequence[float] | torch.Tensor | None = None,
-                 params: dict | None = None, description: str = "") -> None:
+                 params: dict | None = None, description: str = "",
+                 project_candidates: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
         self.name, self.d, self.n = name, int(d), int(n)
         self._losses, self._project = losses, project
         self.f_star_i = torch.as_tensor(f_star_i, dtype=DTYPE)
@@ -163,9 +201,15 @@ class FunctionProblem(Problem):
         self.x0 = None if x0 is None else torch.as_tensor(x0, dtype=DTYPE)
         self.params = dict(params or {})
         self.description = description
+        self._project_candidates = project_candidates
 
     def losses(self, x: torch.Tensor) -> torch.Tensor:
         return self._losses(x)
 
     def project(self, x: torch.Tensor) -> torch.Tensor:
         return self._project(x)
+
+    def project_candidates(self, x: torch.Tensor) -> torch.Tensor:
+        if self._project_candidates is not None:
+            return self._project_candidates(x)
+        return super().project_candidates(x)

@@ -1,0 +1,237 @@
+"""Deciding a user's claim (``abcheck claim``): proved / refuted / not_proved / refuted_numerically.
+
+* proved: every lemma the claim rests on was certified by the kernel (one-step lemma per case, A > 0,
+  each derived parameter condition implied by the stated ones, the rate implication);
+* refuted: a one-step claim with a counterexample from z3, re-checked exactly;
+* refuted_numerically: a simulation on a function inside the class violates the rate claim beyond its
+  confidence interval (``numerics.adversarial``);
+* not_proved: otherwise, with the best (A, B, C) and rate the tool can certify for that step size.
+A rate claim is checked against the tightest one-step lemma the derivation finds under the claim's
+parameter conditions, and against the claim's own one-step coefficients when it states them.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from abcheck import __version__
+from proofs.certificate import Lemma
+from proofs.context import Context, one_step_context, parameter_context
+from proofs.derive import Derivation, DerivationError, _cases, _search_case, derive_lyapunov
+from proofs.implication import Proof, condition_from_relational, prove_condition, prove_rate
+from proofs.kernel import check, lyapunov_goal, lyapunov_rate, sign
+from proofs.sampling import EmptyRegion
+from theory.claims import Claim
+from theory.symbols import f, f_p, f_star, g2, gd, d2, step as STEP
+
+ORACLE = {d2, gd, g2, f, f_p, f_star}
+
+
+@dataclass
+class ClaimVerdict:
+    status: str
+    name: str
+    reason: str
+    derived: dict = field(default_factory=dict)
+    certificate: dict = field(default_factory=dict)
+    counterexample: dict | None = None
+    backends: dict = field(default_factory=dict)
+    numerics: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    lemmas: list = field(default_factory=list)   # (lemma, certificates, kernel) for the exporters
+
+    def to_json(self) -> dict:
+        return {"status": self.status, "name": self.name, "reason": self.reason, "derived": self.derived,
+                "certificate": self.certificate, "counterexample": self.counterexample,
+                "backends": self.backends, "numerics": self.numerics, "notes": self.notes,
+                "abcheck_version": __version__}
+
+
+def _claim_context(claim: Claim) -> tuple[Context, list[sp.Symbol], list[tuple[sp.Expr, bool]], list[str]]:
+    """Positive parameters, stated conditions (normalised), and the step's domain (denominators > 0)."""
+    params = [p for p in claim.parameters]
+    ctx = parameter_context(())
+    stated: list[tuple[sp.Expr, bool]] = []
+    positive, notes = [], []
+    for p, rels in claim.parameters.items():
+        for rel in rels:
+            if isinstance(rel, sp.StrictGreaterThan) and rel.lhs == p and rel.rhs == 0:
+                positive.append(p)
+    for p in positive:
+        ctx.add_condition(p, True)
+    for rel in claim.all_conditions():
+        for e, s in condition_from_relational(rel, set(ctx.positive), set(ctx.nonnegative)):
+            if e not in ctx.positive:
+                ctx.add_condition(e, s)
+                stated.append((e, s))
+    for p in params:   # a parameter the stated conditions force positive (c > 1/(2(alpha-beta)) => c > 0)
+        if p not in positive and prove_condition(f"{p}_positive", p, True, ctx).kernel.proved:
+            positive.append(p)
+            ctx.add_condition(p, True)
+            notes.append(f"{p} > 0 follows from the stated conditions (kernel-checked)")
+    # normalised forms again, now that more atoms are known positive
+    for rel in claim.all_conditions():
+        for e, s in condition_from_relational(rel, set(ctx.positive), set(ctx.nonnegative)):
+            if e not in ctx.positive and (e, s) not in stated:
+                ctx.add_condition(e, s)
+                stated.append((e, s))
+    return ctx, positive, stated, notes
+
+
+def _step_domain(step: sp.Expr) -> tuple[list[sp.Expr], list[str]]:
+    """Oracle-dependent denominators D of a claim's step: the formula has no value where D = 0, so the
+    claim is checked where every D > 0 (stated as a hypothesis, and in a note)."""
+    dens = sorted({n.base for n in sp.preorder_traversal(step) if isinstance(n, sp.Pow) and n.exp.is_negative
+                   and n.base.free_symbols & ORACLE}, key=sp.default_sort_key)
+    notes = [f"the step divides by {sp.sstr(d_)}; the claim is checked where {sp.sstr(d_)} > 0" for d_ in dens]
+    return dens, notes
+
+
+@functools.lru_cache(maxsize=64)
+def _derive_cached(step, assumptions, positive, conditions, use_C) -> Derivation:
+    return derive_lyapunov("claim", step, assumptions, positive, conditions, use_C=use_C)
+
+
+def decide_claim(claim: Claim, numerics: bool = True, z3_timeout_ms: int = 5000, seeds: int = 200,
+                 iters: int = 200) -> ClaimVerdict:
+    from proofs.z3_backend import z3_prove
+    ctx, positive, stated, notes = _claim_context(claim)
+    step = claim.step
+    domain, step_notes = _step_domain(step)
+    notes += step_notes
+    for d_ in domain:
+        ctx.add_condition(d_, True)
+    use_C = "nonneg_losses" in claim.assumptions
+    verdict = ClaimVerdict("not_proved", claim.name, "", notes=notes)
+    one_step_ok = None
+    if claim.one_step is not None:
+        A, B, C = (claim.one_step.get(k, sp.Integer(0)) for k in ("A", "B", "C"))
+        full = one_step_context(claim.assumptions, tuple(positive), [(e, s) for e, s in stated] +
+                                [(d_, True) for d_ in domain])
+        lemma = Lemma(f"{claim.name}_one_step", lyapunov_goal(STEP, A, B, C), tuple(full.hypotheses),
+                      tuple(full.equalities), tuple(full.positive), tuple(full.nonnegative),
+                      definitions=((STEP, step),))
+        params = {s for e in full.positive + full.nonnegative for s in e.free_symbols} - ORACLE
+        params |= (step.free_symbols | A.free_symbols | B.free_symbols | C.free_symbols) - ORACLE
+        certs = {}
+        for case in _cases(lyapunov_goal(STEP, A, B, C), step):
+            try:
+                res = _search_case(case, full, params, (), None, (), False)
+            except (ValueError, EmptyRegion):
+                continue
+            if res.certificate is not None and not res.conditions:
+                certs[case[0]] = res.certificate
+        k = check(lemma, certs)
+        verdict.lemmas.append((lemma, certs, k))
+        z = z3_prove(lemma, z3_timeout_ms)
+        verdict.backends["z3"] = {"status": z.status, "reason": z.reason}
+        one_step_ok = k.proved
+        if not k.proved and z.status == "refuted":
+            verdict.status, verdict.counterexample = "refuted", z.counterexample
+            verdict.reason = "z3 found oracle values satisfying every hypothesis that violate the one-step claim " \
+                             "(re-checked exactly)"
+        elif not k.proved:
+            verdict.reason = f"one-step claim not certified: {k.reason}"
+    # the best lemma the tool can certify for this step under the stated conditions
+    try:
+        d = _derive_cached(step, tuple(claim.assumptions), tuple(positive),
+                           tuple(stated) + tuple((d_, True) for d_ in domain), use_C)
+    except (DerivationError, EmptyRegion, ValueError) as exc:
+        d = None
+        verdict.notes.append(f"derivation failed: {exc}")
+    if d is not None:
+        verdict.derived = {"A": sp.sstr(d.A), "B": sp.sstr(d.B), "C": sp.sstr(d.C), "rate": sp.sstr(d.rate),
+                           "conditions": [f"{sp.sstr(e)} {'>' if s else '>='} 0" for e, s in d.conditions],
+                           "proved": d.proved}
+    if verdict.status == "refuted":
+        return verdict
+    if claim.rate is None:
+        if one_step_ok:
+            verdict.status, verdict.reason = "proved", "one-step claim certified by the kernel"
+        return verdict
+    # rate claim: try the derived lemma, then the claim's own one-step lemma
+    attempts = []
+    if d is not None and d.proved:
+        attempts.append(("derived", d.A, d.B, d.C, d.conditions, [(d.lemma, d.certificates, d.kernel),
+                        (d.positivity.lemma, d.positivity_certificates, d.positivity)]))
+    if one_step_ok:
+        A, B, C = (claim.one_step.get(k, sp.Integer(0)) for k in ("A", "B", "C"))
+        attempts.append(("stated", A, B, C, [(A, True)], verdict.lemmas[:1]))
+    for label, A, B, C, conds, lemmas in attempts:
+        pctx = ctx.copy()
+        implied, proofs_ = True, []
+        for e, strict in conds:
+            if (e, strict) in stated or (strict and e in pctx.positive) or (not strict and e in pctx.nonnegative + pctx.positive):
+                continue
+            p = prove_condition(f"{claim.name}_implies", e, strict, pctx)
+            proofs_.append(p)
+            if not p.kernel.proved:
+                implied = False
+                verdict.notes.append(f"{label} lemma needs {sp.sstr(e)} {'>' if strict else '>='} 0, "
+                                     "which the tool could not derive from the stated conditions")
+                break
+            pctx.add_condition(e, strict)
+        if not implied:
+            continue
+        try:
+            r = prove_rate(f"{claim.name}_rate", claim.rate, A, B, C, pctx)
+        except (ValueError, EmptyRegion) as exc:
+            verdict.notes.append(f"rate implication from the {label} lemma failed: {exc}")
+            continue
+        if r.kernel.proved:
+            verdict.status = "proved"
+            verdict.reason = f"rate implied by the {label} one-step lemma (A = {sp.sstr(A)}), all lemmas certified"
+            verdict.lemmas = lemmas + [(p.lemma, p.certificates, p.kernel) for p in proofs_] + \
+                [(r.lemma, r.certificates, r.kernel)]
+            return verdict
+        verdict.notes.append(f"the claimed rate does not follow from the {label} lemma: {r.kernel.reason}")
+    if not verdict.reason:
+        verdict.reason = "could not certify the claim; see 'derived' for the best certified lemma and rate"
+    if numerics:
+        verdict.numerics = _numeric_refutation(claim, step, verdict)
+    return verdict
+
+
+def _numeric_refutation(claim: Claim, step: sp.Expr, verdict: ClaimVerdict) -> list:
+    """Adversarial simulation on the synthetic families; sets refuted_numerically on a significant violation."""
+    import random
+
+    from numerics.adversarial import adversarial_search
+    from numerics.families import get_problem
+    from proofs.sampling import make_sampler
+    from theory.methods import Method
+    method = Method(claim.name, claim.name, step, dict(claim.parameters))
+    findings_out = []
+    for pname in ("saddle-tight", "paper-ex1"):
+        problem = get_problem(pname)
+        a, b, L_ = problem.membership.alpha, problem.membership.beta, problem.L
+        # parameter values satisfying the stated conditions at this problem's constants
+        from theory.symbols import L, alpha, beta
+        fixed = {alpha: sp.nsimplify(a, rational=True, tolerance=1e-12),
+                 beta: sp.nsimplify(b, rational=True, tolerance=1e-12), L: sp.nsimplify(L_, rational=True, tolerance=1e-12)}
+        conds = [rel.xreplace(fixed) for rel in claim.all_conditions()]
+        rng = random.Random(0)
+        params = None
+        for _ in range(2000):
+            cand = {p: sp.Rational(rng.randint(1, 2000), 1000) for p in claim.parameters}
+            if all(bool(c.xreplace(cand)) for c in conds):
+                params = {p.name: float(v) for p, v in cand.items()}
+                break
+        if params is None:
+            continue
+        params.update({"alpha": a, "beta": b, "L": L_})
+        try:
+            found = adversarial_search(method, problem, claim.rate, params, seeds=200, iters=100, max_runs=8,
+                                       stop_at_first=True)
+        except Exception as exc:  # noqa: BLE001 - numerics is evidence only; report, never crash the verdict
+            verdict.notes.append(f"numerical search on {pname} failed: {exc}")
+            continue
+        for fd in found:
+            findings_out.append({"function": pname, **fd.to_dict()})
+        if found:
+            verdict.status = "refuted_numerically"
+            verdict.reason = f"simulation on {pname} violates the rate beyond its confidence interval"
+            break
+    return findings_out

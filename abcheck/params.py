@@ -1,0 +1,55 @@
+"""``--param NAME=VALUE`` parsing and checks (one-line errors, exit 2)."""
+from __future__ import annotations
+
+import math
+
+import sympy as sp
+
+from theory.errors import InputError
+from theory.symbols import sym
+
+
+def parse_params(items: list[str]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for item in items:
+        if "=" not in item:
+            raise InputError(f"--param needs NAME=VALUE, got {item!r}")
+        name, text = (s.strip() for s in item.split("=", 1))
+        if not name.isidentifier():
+            raise InputError(f"--param: invalid parameter name {name!r}")
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError(f"--param {name}: {text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise InputError(f"--param {name}: value must be finite, got {text}")
+        out[name] = value
+    if "alpha" in out or "beta" in out:
+        a, b = out.get("alpha"), out.get("beta")
+        if a is None or b is None:
+            raise InputError("--param: give alpha and beta together")
+        if not a > b:
+            raise InputError(f"need alpha > beta, got alpha={a}, beta={b}")
+        if b < 0:
+            raise InputError(f"need beta >= 0, got beta={b}")
+    if "L" in out and not out["L"] > 0:
+        raise InputError(f"need L > 0, got L={out['L']}")
+    return out
+
+
+def check_params_against(result, values: dict[str, float]) -> None:
+    """Every parameter must be known to the theorem, and its conditions must hold at the values."""
+    known = {s.name for s in result.method.parameters} | {"alpha", "beta", "L"}
+    for name in values:
+        if name not in known:
+            raise InputError(f"unknown parameter {name!r} for {result.spec.name}; known: {', '.join(sorted(known))}")
+    for name in result.method.parameters:
+        if name.name in values and not values[name.name] > 0:
+            raise InputError(f"need {name.name} > 0, got {name.name}={values[name.name]}")
+    subs = {sym(k): sp.Rational(str(v)) for k, v in values.items()}
+    for expr, strict in result.conditions + list(result.derivation.conditions):
+        if not expr.free_symbols <= set(subs):
+            continue
+        v = expr.xreplace(subs)
+        if (v <= 0) if strict else (v < 0):
+            raise InputError(f"parameters violate the theorem's condition {sp.sstr(expr)} {'>' if strict else '>='} 0")

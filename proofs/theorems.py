@@ -1,0 +1,141 @@
+"""Built-in theorems: each method's one-step lemma, its rate, and their certificates, end to end.
+
+``prove(name)`` derives (A, B, C) with ``proofs.derive``, proves every parameter implication and rate
+implication with ``proofs.implication``, and collects the kernel's verdicts. z3 and Coq cross-check
+every kernel-checked lemma (``backends``). Only the kernel's verdicts make ``status == "proved"``.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sympy as sp
+
+from proofs.context import Context, parameter_context
+from proofs.derive import Derivation, derive_lyapunov
+from proofs.implication import Proof, condition_from_relational, prove_condition, prove_rate
+from theory.errors import UnknownNameError
+from theory.methods import Method, get_method
+from theory.symbols import D0, K, L, alpha, beta, gamma, sigma_int
+
+
+@dataclass(frozen=True)
+class TheoremSpec:
+    name: str
+    method: str
+    assumptions: tuple[str, ...]
+    use_C: bool = False
+    #: step-size conditions under which a simpler, stated rate is proved from the derived one
+    specialization: tuple[tuple[sp.Basic, ...], sp.Expr] | None = None
+    problem: str = "saddle-tight"
+    description: str = ""
+
+
+THEOREMS: dict[str, TheoremSpec] = {t.name: t for t in (
+    TheoremSpec("sgd", "sgd", ("alpha_beta", "smooth"),
+                specialization=((sp.Le(gamma, (alpha - beta) / (2 * L)),),
+                                D0 / (gamma * (alpha - beta) * K) + 2 * (L * gamma + beta) * sigma_int / (alpha - beta)),
+                description="SGD with constant step (THEORY.md section 6, Theorem 1 of the paper)"),
+    TheoremSpec("sps_max", "sps_max", ("alpha_beta", "smooth"),
+                description="Stochastic Polyak step with cap gamma_b"),
+    TheoremSpec("ngn", "ngn", ("alpha_beta", "smooth", "nonneg_losses"), use_C=True,
+                description="NGN step for nonnegative losses, with the positivity error sigma_pos"),
+)}
+
+
+def get_theorem(name: str) -> TheoremSpec:
+    try:
+        return THEOREMS[name]
+    except KeyError:
+        raise UnknownNameError("theorem", name, THEOREMS) from None
+
+
+@dataclass
+class TheoremResult:
+    spec: TheoremSpec
+    method: Method
+    derivation: Derivation
+    implications: list[Proof]
+    rate_proof: Proof | None
+    bound: sp.Expr
+    conditions: list[tuple[sp.Expr, bool]]
+    seconds: float
+    backends: dict = field(default_factory=dict)
+
+    @property
+    def lemmas(self) -> list[tuple[object, dict, object]]:
+        """(lemma, certificates, kernel result) of every lemma the theorem rests on."""
+        d = self.derivation
+        out = [(d.lemma, d.certificates, d.kernel), (d.positivity.lemma, d.positivity_certificates, d.positivity)]
+        out += [(p.lemma, p.certificates, p.kernel) for p in self.implications]
+        if self.rate_proof:
+            out.append((self.rate_proof.lemma, self.rate_proof.certificates, self.rate_proof.kernel))
+        return out
+
+    @property
+    def proved(self) -> bool:
+        return all(k.proved for _, _, k in self.lemmas)
+
+
+def condition_text(expr: sp.Expr, strict: bool) -> str:
+    return f"{sp.sstr(expr)} {'>' if strict else '>='} 0"
+
+
+def prove(name: str) -> TheoremResult:
+    """Derive and certify the built-in theorem ``name`` (kernel only; see ``run_backends``)."""
+    spec = get_theorem(name)
+    method = get_method(spec.method)
+    t0 = time.perf_counter()
+    positive = tuple(method.parameters)
+    d = derive_lyapunov(spec.name, method.step, spec.assumptions, positive, use_C=spec.use_C)
+    conditions = list(d.conditions)
+    implications: list[Proof] = []
+    rate_proof = None
+    bound = d.rate
+    if spec.specialization:
+        rels, claimed = spec.specialization
+        ctx = parameter_context(positive)
+        stated = []
+        for r in rels:
+            for e, s in condition_from_relational(r, set(ctx.positive), set(ctx.nonnegative)):
+                ctx.add_condition(e, s)
+                stated.append((e, s))
+        for e, strict in d.conditions:
+            p = prove_condition(f"{name}_implies_{len(implications)}", e, strict, ctx)
+            implications.append(p)
+            ctx.add_condition(e, strict)
+        rate_proof = prove_rate(f"{name}_rate", claimed, d.A, d.B, d.C, ctx)
+        bound = claimed
+        conditions = stated[:1]
+    return TheoremResult(spec, method, d, implications, rate_proof, bound, conditions, time.perf_counter() - t0)
+
+
+def run_backends(result: TheoremResult, z3: bool = True, coq: bool = True, out_dir: str | Path = "abcheck-out/coq",
+                 z3_timeout_ms: int = 5000) -> dict:
+    """z3 and Coq cross-checks of every lemma; returns {"z3": {...}, "coq": {...}} summaries."""
+    from proofs.coq_export import coq_check
+    from proofs.z3_backend import z3_prove
+    out: dict = {}
+    if z3:
+        runs = [z3_prove(lem, z3_timeout_ms) for lem, _, _ in result.lemmas]
+        status = "proved" if all(r.status == "proved" for r in runs) else \
+            ("refuted" if any(r.status == "refuted" for r in runs) else "unknown")
+        out["z3"] = {"status": status, "lemmas": [{"lemma": lem.name, "status": r.status, "reason": r.reason,
+                                                   "seconds": round(r.seconds, 3)}
+                                                  for (lem, _, _), r in zip(result.lemmas, runs)]}
+    else:
+        out["z3"] = {"status": "skipped", "reason": "disabled by --no-z3"}
+    if coq:
+        import shutil
+        if shutil.which("coqc") is None:
+            out["coq"] = {"status": "skipped", "reason": "coqc not found (install Debian's coq)"}
+        else:
+            runs = [coq_check(lem, certs, out_dir) for lem, certs, k in result.lemmas if k.proved]
+            status = "proved" if runs and all(r.status == "proved" for r in runs) else "failed"
+            out["coq"] = {"status": status, "lemmas": [{"path": r.path, "status": r.status, "reason": r.reason[:300],
+                                                        "seconds": round(r.seconds, 2)} for r in runs]}
+    else:
+        out["coq"] = {"status": "skipped", "reason": "disabled by --no-coq"}
+    result.backends = out
+    return out

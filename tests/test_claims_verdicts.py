@@ -1,0 +1,74 @@
+"""Verdicts of `abcheck claim` on the example files and on deliberately wrong claims (soundness)."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sympy as sp
+
+from abcheck.claim_verdict import decide_claim
+from theory.claims import claim_from_dict, load_claim
+
+EX = Path(__file__).resolve().parent.parent / "examples" / "claims"
+
+SGD = {"name": "sgd", "assumptions": ["alpha_beta", "smooth"], "step": "gamma",
+       "parameters": {"gamma": "gamma > 0 and gamma <= (alpha - beta)/(2*L)"},
+       "rate": {"bound": "D0/(gamma*(alpha - beta)*K) + 2*(L*gamma + beta)*sigma_int/(alpha - beta)"}}
+
+
+def test_true_sgd_claim_proved():
+    assert decide_claim(load_claim(EX / "sgd.toml"), numerics=False).status == "proved"
+
+
+@pytest.mark.parametrize("name", ["false_sgd_factor", "false_sgd_missing_neighbourhood", "false_sgd_range"])
+def test_false_sgd_claims_not_proved(name):
+    v = decide_claim(load_claim(EX / f"{name}.toml"), numerics=False)
+    assert v.status != "proved"
+    assert v.derived["A"]   # the best certified lemma is reported
+
+
+def test_false_one_step_claim_refuted_with_exact_counterexample():
+    data = dict(SGD, one_step={"A": "2*gamma*(alpha - beta - L*gamma)*101/100", "B": "2*gamma*(beta + L*gamma)"})
+    data.pop("rate")
+    v = decide_claim(claim_from_dict(data), numerics=False)
+    assert v.status == "refuted"
+    cx = {k: sp.Rational(x) for k, x in v.counterexample.items()}
+    g, a, b, L_ = cx["gamma"], cx["alpha"], cx["beta"], cx["L"]
+    # independent re-check of the counterexample: hypotheses hold and the claimed inequality fails
+    assert cx["gd"] - a * (cx["f"] - cx["f_p"]) + b * (cx["f"] - cx["f_star"]) >= 0
+    assert 2 * L_ * (cx["f"] - cx["f_star"]) - cx["g2"] >= 0
+    A = 2 * g * (a - b - L_ * g) * sp.Rational(101, 100); B = 2 * g * (b + L_ * g)
+    assert -2 * g * cx["gd"] + g**2 * cx["g2"] > -A * (cx["f"] - cx["f_p"]) + B * (cx["f_p"] - cx["f_star"])
+
+
+SGD_CONSTANTS = [  # (field, original text, strengthened variants): each strengthening must not be proved
+    ("bound", "2*(L*gamma + beta)", ["2*(L*gamma + beta)*99/100", "2*(L*gamma + beta)*9/10", "(L*gamma + beta)"]),
+    ("bound", "D0/(gamma*(alpha - beta)*K)", ["D0*99/(100*gamma*(alpha - beta)*K)", "D0*9/(10*gamma*(alpha - beta)*K)",
+                                                "D0/(2*gamma*(alpha - beta)*K)"]),
+    ("cond", "(alpha - beta)/(2*L)", ["(alpha - beta)*101/(200*L)", "(alpha - beta)*11/(20*L)", "(alpha - beta)/L"]),
+]
+
+
+@pytest.mark.parametrize("field,orig,variant", [(f, o, v) for f, o, vs in SGD_CONSTANTS for v in vs])
+def test_soundness_strengthened_sgd_claims_never_proved(field, orig, variant):
+    data = json.loads(json.dumps(SGD))
+    if field == "bound":
+        data["rate"]["bound"] = data["rate"]["bound"].replace(orig, variant)
+    else:
+        data["parameters"]["gamma"] = data["parameters"]["gamma"].replace(orig, variant)
+    assert variant in json.dumps(data)
+    assert decide_claim(claim_from_dict(data), numerics=False).status != "proved"
+
+
+def test_cli_exit_codes(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nassumptions = ["nope"]\nstep = "gamma"\n[parameters]\ngamma = "gamma > 0"\n'
+                   '[rate]\nbound = "D0"\n')
+    r = subprocess.run([sys.executable, "-m", "abcheck.cli", "claim", str(bad)], capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "nope" in r.stderr
+    r = subprocess.run([sys.executable, "-m", "abcheck.cli", "claim", str(EX / "sgd.toml"), "--json",
+                        "--no-numerics", "--no-coq"], capture_output=True, text=True)
+    assert r.returncode == 0
+    js = json.loads(r.stdout)
+    assert js["status"] == "proved" and {"name", "derived", "certificate", "counterexample", "backends"} <= set(js)

@@ -1,0 +1,260 @@
+"""Coq export: kernel-certified lemmas compile with coqc; wrong certificates and false lemmas do not.
+
+Each lemma below is first checked by the kernel (so the certificate is the kernel's), then exported and
+compiled: a certificate that coqc accepts has been re-proved from Coq's axioms of the reals. The negative
+tests change one number of a valid certificate, or the lemma, and expect coqc to reject the proof.
+Tests that run coqc use ``require_coqc()`` (skipped without coqc locally, failing when CI is set).
+"""
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+import sympy as sp
+
+from conftest import require_coqc
+from proofs.certificate import Certificate, EqTerm, Fact, Lemma, Square, Term
+from proofs.coq_export import CoqExportError, CoqResult, coq_check, coq_identifier, coq_script
+from proofs.kernel import check, lyapunov_goal, split_cases
+from theory.conditions import ALPHA_BETA, REALIZABILITY, SMOOTH
+from theory.methods import NGN, SPS_MAX
+from theory.symbols import L, alpha, beta, c, f, f_star, g2, gamma, gamma_b, step
+
+ONE = sp.Integer(1)
+x, y, z = sp.symbols("x y z", real=True)
+
+
+def sgd(scale_A=1) -> tuple[Lemma, dict[str, Certificate]]:
+    """THEORY.md section 4: goal - 2 gamma (alpha-beta hypothesis) - gamma^2 (smoothness) == 0."""
+    A = 2 * gamma * (alpha - beta - L * gamma) * scale_A
+    B = 2 * gamma * (beta + L * gamma)
+    lemma = Lemma("sgd_one_step", lyapunov_goal(step, A, B, 0),
+                  hypotheses=(("alpha_beta", ALPHA_BETA.expr), ("smooth", SMOOTH.expr))
+                  + tuple((h.name, h.expr) for h in REALIZABILITY),
+                  positive=(gamma, L, alpha - beta), nonnegative=(beta,), definitions=((step, gamma),))
+    cert = Certificate(terms=(Term(2 * gamma, (ALPHA_BETA.expr,)), Term(gamma**2, (SMOOTH.expr,))))
+    return lemma, {"step: main": cert}
+
+
+def sgd_capped() -> tuple[Lemma, dict[str, Certificate]]:
+    """The SGD identity with step := Min(gamma, gamma_b) and A, B written in the step: one certificate per
+    branch of the Min (the SGD one with gamma replaced by the branch's value)."""
+    A, B = 2 * step * (alpha - beta - L * step), 2 * step * (beta + L * step)
+    lemma = Lemma("sgd_capped", lyapunov_goal(step, A, B, 0),
+                  hypotheses=(("alpha_beta", ALPHA_BETA.expr), ("smooth", SMOOTH.expr)),
+                  positive=(gamma, gamma_b, L, alpha - beta), nonnegative=(beta,),
+                  definitions=((step, sp.Min(gamma, gamma_b)),))
+    certs = {f"step: Min={v}": Certificate(terms=(Term(2 * v, (ALPHA_BETA.expr,)), Term(v**2, (SMOOTH.expr,))))
+             for v in (gamma, gamma_b)}
+    return lemma, certs
+
+
+def sps(with_fact=False) -> tuple[Lemma, dict[str, Certificate]]:
+    """THEORY.md section 5: step^2 g2 <= step (f - f_star)/c for the SPS_max step (Piecewise and Min).
+    Per case: g2 = 0 (equality term), Min = gamma_b (the branch condition times gamma_b g2), Min = the Polyak
+    ratio (both sides equal). ``with_fact``: f - f_star >= 0 enters through a certified fact instead."""
+    lemma = Lemma("sps_step_sq", step * (f - f_star) / c - step**2 * g2,
+                  hypotheses=(("f_above_star", f - f_star),), positive=(c, gamma_b), nonnegative=(g2,),
+                  definitions=((step, SPS_MAX.step),))
+    zero, capped, polyak = (cs.label for cs in split_cases(lemma.goal, lemma.definitions))
+    if with_fact:
+        first = Certificate(terms=(Term(gamma_b * (f - f_star) / c, ()),), eq_terms=(EqTerm(-gamma_b**2, g2),),
+                            facts=(Fact(f - f_star, Certificate(terms=(Term(ONE, (f - f_star,)),))),))
+    else:
+        first = Certificate(terms=(Term(gamma_b / c, (f - f_star,)),), eq_terms=(EqTerm(-gamma_b**2, g2),))
+    cond = (f - f_star) / (c * g2) - gamma_b
+    return lemma, {zero: first, capped: Certificate(terms=(Term(gamma_b * g2, (cond,)),)), polyak: Certificate()}
+
+
+def ngn() -> tuple[Lemma, dict[str, Certificate]]:
+    """THEORY.md section 5: the NGN step is <= gamma; on f != 0,
+    gamma - gamma/D = gamma^2 g2 / (2 f D) with D = 1 + gamma g2/(2 f) (nested denominators)."""
+    lemma = Lemma("ngn_step_le_gamma", gamma - step, hypotheses=(("g2_nonneg", g2),), positive=(gamma,),
+                  nonnegative=(f, g2), definitions=((step, NGN.step),))
+    at_zero, other = (cs.label for cs in split_cases(lemma.goal, lemma.definitions))
+    D = 1 + gamma * g2 / (2 * f)
+    return lemma, {at_zero: Certificate(), other: Certificate(terms=(Term(gamma**2 / (2 * f * D), (g2,)),))}
+
+
+def ngn_positive() -> tuple[Lemma, dict[str, Certificate]]:
+    """A strict lemma: the NGN step is > 0 (slack = the step itself on each branch)."""
+    lemma = Lemma("ngn_step_positive", step, positive=(gamma,), nonnegative=(f, g2), strict=True,
+                  definitions=((step, NGN.step),))
+    at_zero, other = (cs.label for cs in split_cases(lemma.goal, lemma.definitions))
+    return lemma, {at_zero: Certificate(slack=gamma), other: Certificate(slack=gamma / (1 + gamma * g2 / (2 * f)))}
+
+
+def abs_and_max() -> list[tuple[Lemma, dict[str, Certificate]]]:
+    """|x| >= 0 written as a Piecewise with an inequality condition; Max(gamma, gamma_b) >= gamma."""
+    ab = Lemma("abs_nonneg", sp.Piecewise((x, x >= 0), (-x, True)))
+    mx = Lemma("max_above", step - gamma, positive=(gamma, gamma_b), definitions=((step, sp.Max(gamma, gamma_b)),))
+    return [(ab, {"[x >= 0]": Certificate(terms=(Term(ONE, (x,)),)), "[True]": Certificate(terms=(Term(ONE, (-x,)),))}),
+            (mx, {"step: Max=gamma": Certificate(),
+                  "step: Max=gamma_b": Certificate(terms=(Term(ONE, (gamma_b - gamma,)),))})]
+
+
+def square_and_equality() -> tuple[Lemma, dict[str, Certificate]]:
+    """x^2 + y^2 - 2xy + 3 y (z - x) >= 0 given z = x: a square and an equality term."""
+    lemma = Lemma("sq_eq", x**2 + y**2 - 2 * x * y + 3 * (z - x) * y, equalities=(("zx", z - x),))
+    return lemma, {"main": Certificate(squares=(Square(ONE, x - y),), eq_terms=(EqTerm(3 * y, z - x),))}
+
+
+def scaled_atom() -> tuple[Lemma, dict[str, Certificate]]:
+    """The kernel signs 2 alpha - 2 beta as 2 * (alpha - beta) when alpha - beta > 0 is declared."""
+    lemma = Lemma("scaled", (2 * alpha - 2 * beta) * x + sp.Rational(1, 2) * (alpha - beta),
+                  positive=(alpha - beta,), nonnegative=(x,), strict=True)
+    return lemma, {"main": Certificate(terms=(Term(2 * alpha - 2 * beta, (x,)),),
+                                       slack=sp.Rational(1, 2) * alpha - sp.Rational(1, 2) * beta)}
+
+
+def numerator_condition() -> tuple[Lemma, dict[str, Certificate]]:
+    """x (gamma_b/c - step) >= 0 for step := Min(gamma_b/c, 1/(2 L c^2)). On the branch where the Min is
+    1/(2 L c^2) the kernel knows gamma_b/c - 1/(2 L c^2) >= 0, hence (numerator over a positive
+    denominator) 2 L c gamma_b - 1 >= 0, which signs the multiplier below."""
+    cap = 1 / (2 * L * c**2)
+    lemma = Lemma("numerator", x * (gamma_b / c - step), positive=(L, c, gamma_b), nonnegative=(x,),
+                  definitions=((step, sp.Min(gamma_b / c, cap)),))
+    first, second = (cs.label for cs in split_cases(lemma.goal, lemma.definitions))
+    multiplier = (2 * L * c * gamma_b - 1) * x / (2 * L * c**2)
+    certs = {first: Certificate(), second: Certificate(terms=(Term(multiplier, ()),))}
+    if "Min=gamma_b/c" not in first:
+        certs = {first: certs[second], second: certs[first]}
+    return lemma, certs
+
+
+VALID = {"sgd": sgd, "sgd_capped": sgd_capped, "sps": sps, "sps_fact": lambda: sps(True), "ngn": ngn,
+         "ngn_positive": ngn_positive, "abs": lambda: abs_and_max()[0], "max": lambda: abs_and_max()[1],
+         "square_equality": square_and_equality, "scaled": scaled_atom,
+         "numerator": numerator_condition}
+
+NO_ADMIT = re.compile(r"\b(Admitted|admit|Axiom|Parameter|Hypothesis|Variable|Conjecture)\b")
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_kernel_accepts_the_test_certificates(name):
+    lemma, certs = VALID[name]()
+    assert check(lemma, certs).proved, check(lemma, certs).reason
+
+
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_script_is_self_contained_and_admits_nothing(name):
+    lemma, certs = VALID[name]()
+    text = coq_script(lemma, certs)
+    assert text.startswith("Require Import Reals Lra Psatz.\nOpen Scope R_scope.")
+    assert not NO_ADMIT.search(text)
+    assert text.count("Proof.") == text.count("Qed.")
+    assert f"Lemma {lemma.name} :" in text
+    n_cases = len(split_cases(lemma.goal, lemma.definitions))
+    assert len(re.findall(rf"^Lemma {lemma.name}_case_\d+ :", text, re.M)) == n_cases
+
+
+def test_statement_states_the_definitions_and_premises():
+    lemma, certs = sps()
+    text = coq_script(lemma, certs)
+    main = text[text.index("Lemma sps_step_sq :"):]
+    assert "let step := (if Req_EM_T g2 0 then gamma_b else (Rmin " in main
+    assert "0 < c ->" in main and "0 < gamma_b ->" in main and "0 <= g2 ->" in main
+    assert "0 <= (f - f_star) ->" in main
+
+
+@pytest.mark.coq
+@pytest.mark.parametrize("name", sorted(VALID))
+def test_certified_lemmas_compile(name, tmp_path):
+    require_coqc()
+    lemma, certs = VALID[name]()
+    r = coq_check(lemma, certs, tmp_path)
+    assert isinstance(r, CoqResult)
+    assert r.status == "proved", r.reason
+    assert r.path == str(tmp_path / f"{lemma.name}.v")
+    assert not NO_ADMIT.search((tmp_path / f"{lemma.name}.v").read_text())
+
+
+@pytest.mark.coq
+def test_wrong_multiplier_is_rejected_by_coq(tmp_path):
+    require_coqc()
+    lemma, _ = sgd()
+    wrong = Certificate(terms=(Term(3 * gamma, (ALPHA_BETA.expr,)), Term(gamma**2, (SMOOTH.expr,))))
+    assert not check(lemma, {"step: main": wrong}).proved
+    r = coq_check(lemma, {"step: main": wrong}, tmp_path)
+    assert r.status == "failed" and "coqc exit" in r.reason
+
+
+@pytest.mark.coq
+def test_false_lemma_with_the_old_certificate_is_rejected_by_coq(tmp_path):
+    require_coqc()
+    lemma, certs = sgd(sp.Rational(101, 100))          # A * 1.01: false (z3 refutes it)
+    r = coq_check(lemma, certs, tmp_path)
+    assert r.status == "failed" and "coqc exit" in r.reason
+
+
+@pytest.mark.coq
+def test_wrong_case_certificate_is_rejected_by_coq(tmp_path):
+    require_coqc()
+    lemma, certs = sps()
+    capped = next(k for k in certs if "Min=gamma_b" in k)
+    cond = (f - f_star) / (c * g2) - gamma_b
+    certs = {**certs, capped: Certificate(terms=(Term(2 * gamma_b * g2, (cond,)),))}   # factor 2 too many
+    assert coq_check(lemma, certs, tmp_path).status == "failed"
+
+
+def test_missing_case_is_an_export_failure(tmp_path):
+    lemma, certs = sps()
+    certs.pop(next(iter(certs)))
+    with pytest.raises(CoqExportError, match="no certificate for case"):
+        coq_script(lemma, certs)
+    r = coq_check(lemma, certs, tmp_path)
+    assert (r.status, r.path) == ("failed", None) and "no certificate" in r.reason
+
+
+def test_multiplier_without_manifest_sign_is_an_export_failure():
+    lemma, _ = sgd()
+    bad = Certificate(terms=(Term(2 * gamma - L, (ALPHA_BETA.expr,)),))
+    with pytest.raises(CoqExportError, match="not manifestly nonnegative"):
+        coq_script(lemma, {"step: main": bad})
+
+
+def test_unsupported_expression_is_an_export_failure():
+    with pytest.raises(CoqExportError, match="non-integer power"):
+        coq_script(Lemma("root", sp.sqrt(x), nonnegative=(x,)), {"main": Certificate()})
+
+
+def test_without_coqc_the_file_is_written_and_the_check_skipped(tmp_path, monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    lemma, certs = sgd()
+    r = coq_check(lemma, certs, tmp_path / "out")
+    assert r.status == "skipped" and "not installed" in r.reason
+    assert (tmp_path / "out" / "sgd_one_step.v").read_text() == coq_script(lemma, certs)
+
+
+@pytest.mark.coq
+def test_time_limit_gives_failed(tmp_path):
+    require_coqc()
+    lemma, certs = sgd()
+    r = coq_check(lemma, certs, tmp_path, timeout_s=0.001)
+    assert r.status == "failed" and "ran past" in r.reason
+
+
+def test_identifiers_are_valid_and_distinct():
+    ident = re.compile(r"^[A-Za-z][A-Za-z0-9_']*$")
+    for raw in ("gamma", "f_p", "x.1", "2x", "R", "Rmin", "abK0", "fun", "_a", "lemma name-1"):
+        assert ident.match(coq_identifier(raw)), raw
+    assert coq_identifier("gamma") == "gamma"
+    assert coq_identifier("R") != "R" and coq_identifier("abK0") != "abK0"
+    # two symbols that sanitise alike still get distinct binders
+    a, b = sp.Symbol("a.b", real=True), sp.Symbol("a_b", real=True)
+    text = coq_script(Lemma("clash", a**2 + b**2), {"main": Certificate(squares=(Square(ONE, a), Square(ONE, b)))})
+    binders = re.search(r"Lemma clash : forall (.*) : R,", text).group(1).split()
+    assert len(set(binders)) == 2
+
+
+def test_require_coqc_skips_locally_and_fails_in_ci(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        require_coqc()
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="CI is set"):
+        require_coqc()
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/coqc")
+    assert require_coqc() == "/usr/bin/coqc"
