@@ -1,6 +1,6 @@
 """Throughput of the function library: all n gradients at P points of the ``highdim`` family.
 
-    python benchmarks/functions_throughput.py [--d 100] [--n 100] [--points 10000] [--chunk 1000] [--repeat 5]
+    python benchmarks/functions_throughput.py [--d 100] [--n 100] [--points 10000] [--chunk 250] [--repeat 5]
                                               [--threads 0] [--out benchmarks/results/functions_throughput.json]
 
 Computes grad_at(x, idx) with idx = all n components for every point, in chunks of ``chunk`` points (the full
@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--d", type=int, default=100)
     ap.add_argument("--n", type=int, default=100)
     ap.add_argument("--points", type=int, default=10_000)
-    ap.add_argument("--chunk", type=int, default=1000)
+    ap.add_argument("--chunk", type=int, default=250)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     ap.add_argument("--out", default="benchmarks/results/functions_throughput.json")

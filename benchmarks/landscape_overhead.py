@@ -8,8 +8,9 @@ Time. For each workload, on the same data order and the same seed:
 Each is repeated ``--repeats`` times; we report the median and the min..max of the ratio run2 / plain
 (paired by repeat). The target: run 2 <= 1.5 x plain.
 
-Memory. ``measure_run`` in a fresh subprocess per step count K (same model), reporting the peak resident
-set size (ru_maxrss) minus the RSS before the run. Expected: O(#params), with the per-step scalar
+Memory. ``measure_run`` in a fresh subprocess per step count K (same model), after a 3-step warm-up run
+(imports, allocator pools), reporting the peak resident set size (ru_maxrss) minus the RSS after the
+warm-up. The Python heap (tracemalloc) holds the per-step scalars. Expected: O(#params), with the per-step scalar
 columns (7 floats per step) the only part growing with K.
 
     python benchmarks/landscape_overhead.py [--repeats 5] [--json benchmarks/results/landscape_overhead.json]
@@ -94,11 +95,16 @@ def _memory_child(epochs: int) -> None:
     opt = lambda p: torch.optim.SGD(p, lr=0.09)
     # warm-up (imports, allocator pools), so that "before" includes every one-time cost
     measure_run(make, nn.functional.cross_entropy, (x, y), opt, epochs=1, max_steps=3, batch_size=64)
+    import tracemalloc
     before = _rss_kb()
+    tracemalloc.start()
     r = measure_run(make, nn.functional.cross_entropy, (x, y), opt, epochs=epochs, batch_size=64)
+    _, py_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"steps": r.steps, "rss_before_kb": before, "peak_rss_kb": peak,
-                      "n_params": r.params["n_params"]}))
+                      "python_heap_peak_kb": py_peak / 1024, "n_params": r.params["n_params"],
+                      "param_copy_kb": r.params["n_params"] * 8 / 1024}))
 
 
 def _rss_kb() -> int:
@@ -133,7 +139,8 @@ def main() -> None:
         m = json.loads(out.stdout.strip().splitlines()[-1])
         m["growth_kb"] = m["peak_rss_kb"] - m["rss_before_kb"]
         res["memory"].append(m)
-        print(f"memory: {m['steps']} steps, {m['n_params']} params: peak RSS growth {m['growth_kb'] / 1024:.1f} MiB",
+        print(f"memory: {m['steps']} steps, {m['n_params']} params ({m['param_copy_kb'] / 1024:.1f} MiB per copy): "
+              f"peak RSS growth {m['growth_kb'] / 1024:.1f} MiB, Python-heap peak {m['python_heap_peak_kb']:.0f} KiB",
               flush=True)
     if args.json:
         with open(args.json, "w") as fh:

@@ -236,7 +236,7 @@ def intersect(poly: np.ndarray, n: np.ndarray, r: np.ndarray) -> tuple[np.ndarra
     det = nn[j, 0] * nn[k, 1] - nn[j, 1] * nn[k, 0]
     x = (s[j] * nn[k, 1] - s[k] * nn[j, 1]) / det
     y = (nn[j, 0] * s[k] - nn[k, 0] * s[j]) / det
-    out = _dedupe(np.column_stack([x, y]) + p0, 1e-15 * scale)
+    out = _dedupe(np.column_stack([x, y]) + p0, 1e-12 * scale)
     out, extra = _clip_all(out, n, r, scale)          # verification; repairs rounding losses if any
     used = [int(i) for i in hull if i < N] + extra
     return out, np.asarray(sorted(set(used)), dtype=np.int64)

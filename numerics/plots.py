@@ -111,7 +111,7 @@ def plot_sweep(param: str, values: Sequence[float], checks: Sequence, path: str 
         ax.scatter(v[div], np.ones(len(div)), marker="x", color="k", label="diverged", zorder=3)
     ax.set_xscale("log" if np.all(v > 0) and v.max() / v.min() > 20 else "linear")
     pos = ratio[np.isfinite(ratio) & (ratio > 0)]
-    if pos.size and pos.max() / pos.min() > 100:
+    if pos.size and pos.max() / pos.min() > 20:
         ax.set_yscale("log")
     ax.set_xlabel(param)
     ax.set_ylabel("tightness ratio")

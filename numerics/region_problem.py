@@ -80,6 +80,21 @@ def _ex1_beta_estimate(shifts, s_p: float, alpha: float) -> float:
     return best
 
 
+def _ex1_alpha_min(red: dict, lo: float, hi: float, min_gap: float) -> float | None:
+    """The smallest alpha in [lo, hi] with estimated beta_min(alpha) <= alpha - min_gap (bisection on the
+    numerical estimate; the certified points are then computed above it), or None if none in range."""
+    def gap(al: float) -> float:
+        return (al - min_gap) - _ex1_beta_estimate(red["shifts"], red["s_p"], al)
+    if gap(hi) < 0:
+        return None
+    if gap(lo) >= 0:
+        return lo
+    for _ in range(40):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if gap(mid) < 0 else (lo, mid)
+    return hi
+
+
 def ex1_boundary(problem, alphas, precision: float = 1e-6) -> list[dict]:
     """For each alpha: beta_hi (proved feasible), beta_lo (proved infeasible, with witness s) with
     beta_hi - beta_lo <= 2 * precision * max(1, beta), or ``beta_hi=None`` when no beta < alpha works."""
@@ -122,6 +137,11 @@ def ex1_certified_region(problem, window: Window = ((0.0, 10.0), (0.0, 10.0)), m
     from numerics.certify import ex1_reduction
     (a0, a1), (b0, b1) = window
     alphas = np.linspace(max(a0, 1e-9), a1, n_alpha)
+    red = ex1_reduction(problem)
+    a_min = _ex1_alpha_min(red, max(a0, 1e-9), a1, min_gap)
+    if a_min is not None:      # densify near the smallest feasible alpha (where the boundary bends)
+        alphas = np.unique(np.concatenate([alphas[alphas > a_min], a_min * (1 + np.geomspace(1e-4, 1.0, 12))]))
+        alphas = alphas[alphas <= a1]
     rows = ex1_boundary(problem, alphas, precision)
     pts = [(r["alpha"], r["beta_hi"]) for r in rows if r["beta_hi"] is not None and r["beta_hi"] <= b1]
     poly = np.zeros((0, 2))
@@ -137,7 +157,6 @@ def ex1_certified_region(problem, window: Window = ((0.0, 10.0), (0.0, 10.0)), m
                      ((-1.0, 1.0), -min_gap)):
             poly = clip(poly, np.array(n), r, scale)
     best = best_pairs(poly)
-    red = ex1_reduction(problem)
     for v in best.values():
         if v is not None:
             ok = v["alpha"] > v["beta"] and decide(red["shifts"], red["s_p"], v["alpha"], v["beta"])[0]

@@ -94,6 +94,16 @@ def abs_and_max() -> list[tuple[Lemma, dict[str, Certificate]]]:
                   "step: Max=gamma_b": Certificate(terms=(Term(ONE, (gamma_b - gamma,)),))})]
 
 
+def lt_and_ne_conditions() -> tuple[Lemma, dict[str, Certificate]]:
+    """|x| + [y != 0] >= 0 with Piecewise conditions x < 0 (Rlt_dec) and y != 0 (Req_EM_T, swapped)."""
+    lemma = Lemma("lt_ne", sp.Piecewise((-x, x < 0), (x, True)) + sp.Piecewise((1, sp.Ne(y, 0)), (0, True)))
+    neg, nonneg_x = Certificate(terms=(Term(ONE, (-x,)),)), Certificate(terms=(Term(ONE, (x,)),))
+    one = Term(ONE, ())
+    return lemma, {"[Ne(y, 0)], [x < 0]": Certificate(terms=neg.terms + (one,)),
+                   "[Ne(y, 0)], [True]": Certificate(terms=nonneg_x.terms + (one,)),
+                   "[True], [x < 0]": neg, "[True], [True]": nonneg_x}
+
+
 def square_and_equality() -> tuple[Lemma, dict[str, Certificate]]:
     """x^2 + y^2 - 2xy + 3 y (z - x) >= 0 given z = x: a square and an equality term."""
     lemma = Lemma("sq_eq", x**2 + y**2 - 2 * x * y + 3 * (z - x) * y, equalities=(("zx", z - x),))
@@ -126,7 +136,7 @@ def numerator_condition() -> tuple[Lemma, dict[str, Certificate]]:
 VALID = {"sgd": sgd, "sgd_capped": sgd_capped, "sps": sps, "sps_fact": lambda: sps(True), "ngn": ngn,
          "ngn_positive": ngn_positive, "abs": lambda: abs_and_max()[0], "max": lambda: abs_and_max()[1],
          "square_equality": square_and_equality, "scaled": scaled_atom,
-         "numerator": numerator_condition}
+         "numerator": numerator_condition, "lt_ne": lt_and_ne_conditions}
 
 NO_ADMIT = re.compile(r"\b(Admitted|admit|Axiom|Parameter|Hypothesis|Variable|Conjecture)\b")
 

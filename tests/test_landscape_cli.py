@@ -217,3 +217,20 @@ def test_fashion_mnist_from_disk(tmp_path, capsys):
     assert s["options"]["dataset"] == "fashion_mnist" and s["configs"][0]["params"]["dataset"] == "fashion_mnist"
     # 24 examples, batch 64: one step per epoch
     assert s["configs"][0]["steps"] == E.get("mlp_width").configs(True)[0].epochs
+
+
+def test_per_sample_region_inside_minibatch_region(tmp_path, capsys):
+    # T_B = mean_{i in B} T_i, so a pair feasible for every single example is feasible for every minibatch:
+    # each vertex of the per-sample polygon must satisfy the minibatch constraints
+    wl = tmp_path / "wl.py"
+    wl.write_text(WORKLOAD)
+    out = tmp_path / "ps"
+    assert main(["landscape", "--workload", f"{wl}:fine", "--per-sample", "--seeds", "0,1", "--json",
+                 "--no-figures", "--out", str(out)]) == 0
+    s = json.loads(capsys.readouterr().out)
+    ps = s["configs"][0]["per_sample"]
+    assert ps["samples"] == 32 * 2  # one epoch of 32 examples, two seeds
+    cols = _columns(out)
+    for al, be in ps["region"]["vertices"]:
+        t = cols["a"] - al * cols["b"] + be * cols["c"]
+        assert np.all(t >= -1e-9 * (1 + np.abs(cols["a"]) + 10 * np.abs(cols["b"]) + 10 * np.abs(cols["c"])))

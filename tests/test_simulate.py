@@ -270,3 +270,24 @@ def test_chunked_resumable_run_equals_one_run(tmp_path):
     assert np.all(again.gap_sum[60:] == -1.0) and np.array_equal(again.gap_sum[:60], one.gap_sum[:60])
     with pytest.raises(InputError, match="different configuration"):
         simulate_resumable(m, p, None, seeds=70, chunk_seeds=30, checkpoint=ck, iters=26)
+
+
+def test_partial_divergence_statistics_match_the_traces():
+    """Some seeds cross a low threshold at random steps: the per-k statistics (computed in blocks, with
+    masks for frozen seeds) equal those recomputed from the [K, S] traces with the reported first bad steps."""
+    p = quadratic(x0=(0.0, 0.0))
+    r = simulate(get_method("sps_max"), p, {"c": 0.8, "gamma_b": 0.5}, seeds=40, iters=150, trace=True,
+                 divergence_threshold=0.9)
+    assert 0 < r.diverged < 40
+    fb = r.first_bad
+    t = r.traces
+    for kk in range(150):
+        live = (fb < 0) | (fb > kk)
+        assert r.alive[kk] == live.sum()
+        assert r.gap_mean[kk] == pytest.approx(np.where(live, t["gap"][kk], 0).mean(), rel=1e-12, abs=1e-15)
+        if live.any():
+            assert r.step_mean[kk] == pytest.approx(t["step"][kk][live].mean(), rel=1e-12)
+            assert r.residual_min[kk] == pytest.approx(t["residual"][kk][live].min(), rel=1e-12, abs=1e-15)
+    # a frozen seed's gap sum stops at its first bad step
+    s = int(np.argmax(fb >= 0))
+    assert r.gap_sum[s] == pytest.approx(t["gap"][: fb[s], s].sum(), rel=1e-12)

@@ -158,3 +158,13 @@ def test_ranges_from_claim_conditions():
     assert r["c"][0] == pytest.approx(1.0) and r["c"][1] > 1.0
     # a condition with a symbol that has no value is skipped, not guessed
     assert ranges_from_conditions(conds, {"alpha": 1.0}) == {}
+
+
+def test_bound_inputs_for_ngn_include_sigma_pos():
+    """On the shifted quadratic f_i^* = c_i = (0.5, 1.0, 0.25): sigma_pos = mean c_i = 7/12, sigma_int = V/2 = 2/3."""
+    from theory.symbols import sigma_pos
+    from simulate_problems import shifted_quadratic
+    cc = cross_check("ngn", shifted_quadratic(), sigma_pos + sigma_int, {"gamma": 1.0}, seeds=20, iters=10)
+    assert cc.bound_inputs["sigma_pos"] == pytest.approx(7 / 12)
+    assert cc.bound_inputs["sigma_int"] == pytest.approx(2 / 3)
+    assert cc.bound == pytest.approx(7 / 12 + 2 / 3)

@@ -133,6 +133,19 @@ ACTIONS: dict[str, tuple[Callable[[argparse.ArgumentParser], None], Callable[[ar
 }
 
 
+# -- certify / region (owned by the region/certification work; handlers in _region_actions.py) ----------
+def _register_region_actions() -> None:
+    from abcheck.commands import _region_actions as ra
+    ACTIONS["certify"] = (ra.certify_args, ra.certify_cmd,
+                          "decide the alpha-beta-condition at (alpha, beta): certified (exact) or sampled")
+    ACTIONS["region"] = (ra.region_args, ra.region_cmd,
+                         "the feasible (alpha, beta) region: polygon, best pairs, status; --plot heat-map")
+
+
+_register_region_actions()
+# -- end certify / region ---------------------------------------------------------------------------
+
+
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("functions", help="the synthetic function library (list, show, ...)",
                               description="Synthetic functions in the alpha-beta class.")

@@ -149,7 +149,7 @@ def _print_summary(s: dict) -> None:
     print(f"{s['experiment']}: {s['title']} ({'quick' if s['quick'] else 'full'}), seeds {s['seeds']}, "
           f"{s['steps']} measured steps; results in {s.get('out_dir')}")
     head = ["setting", "seeds", "steps", "alpha range", "beta range", "best beta/(alpha-beta)",
-            "PL mu_min d=1 (range)", "Aiming fails"]
+            "PL mu_min d=2 (range)", "Aiming fails"]
     rows = [config_row(s["experiment"], c)[1:] for c in s["configs"]]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
     print("  ".join(h.ljust(w) for h, w in zip(head, widths)))

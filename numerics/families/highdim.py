@@ -123,7 +123,8 @@ class HighDim(Problem):
 
     def project(self, x: torch.Tensor) -> torch.Tensor:
         x = as_points(x)
-        return torch.where(x >= 0, self.m, -self.m).to(DTYPE)
+        m = torch.full_like(x, self.m)
+        return torch.where(x >= 0, m, -m)
 
     def project_candidates(self, x: torch.Tensor) -> torch.Tensor:
         """[..., 2, d]: the projection, and the same with the first tied (zero) coordinate flipped."""

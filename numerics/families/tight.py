@@ -175,7 +175,8 @@ class SaddleTight(_TiltedWell):
     def project(self, x: torch.Tensor) -> torch.Tensor:
         x = as_points(x)
         p = torch.zeros_like(x)
-        p[..., 0] = torch.where(x[..., 0] >= 0, self.m, -self.m)
+        m = torch.full_like(x[..., 0], self.m)
+        p[..., 0] = torch.where(x[..., 0] >= 0, m, -m)
         return p
 
     def project_candidates(self, x: torch.Tensor) -> torch.Tensor:

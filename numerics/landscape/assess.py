@@ -24,11 +24,11 @@ def _beta_at_min_alpha(cfg: dict) -> float | None:
 
 
 def _fmt(xs: list) -> str:
-    return ", ".join("-" if x is None else f"{x:.3g}" for x in xs)
+    return ", ".join("-" if x is None else f"{0.0 if abs(x) < 1e-12 else x:.3g}" for x in xs)
 
 
 def _trend(values: list[float | None]) -> str:
-    v = [x for x in values if x is not None]
+    v = [0.0 if abs(x) < 1e-12 else x for x in values if x is not None]
     if len(v) < 2:
         return "undetermined"
     if all(x > y for x, y in zip(v, v[1:])):

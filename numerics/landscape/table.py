@@ -2,8 +2,8 @@
 
 Per configuration: the feasible ranges of alpha and beta (the extent of the exact polygon inside the
 window; an end equal to the window edge 10 means "at least up to the window"), the best
-beta / (alpha - beta) and where it is attained, the relaxed-PL constants mu_min (delta = 1 and the range
-over delta in {1, 1.25, 1.5, 1.75}), and the fraction of steps where Aiming fails (a_k < 0). Per
+beta / (alpha - beta) and where it is attained, the PL constant mu_min (delta = 2) and the range of the
+relaxed-PL constants over delta in {1, 1.25, 1.5, 1.75, 2}, and the fraction of steps where Aiming fails (a_k < 0). Per
 experiment: the paper's qualitative finding, whether the measurement agrees, and the sentence of
 ``assess``.
 """
@@ -20,14 +20,19 @@ from .assess import assess
 START, END = "<!-- landscape-table:start -->", "<!-- landscape-table:end -->"
 
 
+def _clean(x: float) -> float:
+    """Floating-point dust of the polygon computation (|x| < 1e-12) shown as 0."""
+    return 0.0 if abs(x) < 1e-12 else x
+
+
 def _g(x: float | None, digits: int = 3) -> str:
-    return "-" if x is None else f"{x:.{digits}g}"
+    return "-" if x is None else f"{_clean(x):.{digits}g}"
 
 
 def _range(vals: list[float], hi_edge: float | None) -> str:
     if not vals:
         return "empty"
-    lo, hi = min(vals), max(vals)
+    lo, hi = _clean(min(vals)), _clean(max(vals))
     top = f"{hi:.3g}" + ("+" if hi_edge is not None and hi >= hi_edge - 1e-9 else "")
     return f"[{lo:.3g}, {top}]"
 
@@ -39,10 +44,10 @@ def config_row(exp: str, cfg: dict) -> list[str]:
     ar = _range([v[0] for v in verts], win["alpha"][1])
     br = _range([v[1] for v in verts], win["beta"][1])
     best = (reg.get("best") or {}).get("min_ratio")
-    best_s = "-" if best is None else f"{best['value']:.3g} at ({best['alpha']:.3g}, {best['beta']:.3g})"
+    best_s = "-" if best is None else f"{_g(best['value'])} at ({_g(best['alpha'])}, {_g(best['beta'])})"
     mu = (cfg.get("pl") or {}).get("mu_min") or {}
     mus = [v for v in mu.values() if v is not None]
-    mu_s = "-" if not mus else f"{_g(mu.get('1'))} ({_g(min(mus))} .. {_g(max(mus))})"
+    mu_s = "-" if not mus else f"{_g(mu.get('2'))} ({_g(min(mus))} .. {_g(max(mus))})"
     aim = cfg.get("aiming") or {}
     fneg = aim.get("fraction_negative")
     early = aim.get("fraction_negative_first_20pct")
@@ -55,7 +60,7 @@ def results_table(summaries: Iterable[dict]) -> str:
     """Markdown: a per-configuration table, then a per-experiment comparison with the paper."""
     summaries = list(summaries)
     head = ["experiment", "setting", "seeds", "steps", "alpha range", "beta range",
-            "best beta/(alpha-beta) at (alpha, beta)", "PL mu_min: delta=1 (range over delta)",
+            "best beta/(alpha-beta) at (alpha, beta)", "PL mu_min: delta=2 (range over delta 1..2)",
             "Aiming fails (a_k < 0)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for s in summaries:
