@@ -19,7 +19,7 @@ from typing import Any, Mapping
 import sympy as sp
 
 from numerics.problem import Problem
-from numerics.simulate import SimResult, resolve_params, simulate
+from numerics.simulate import SimResult, simulate, with_class_constants
 from numerics.stats import QUANTITIES, CrossCheck, estimate_quantity, verdict
 from theory.compile import compile_expr
 from theory.errors import InputError
@@ -115,8 +115,8 @@ def cross_check(method: Method | str, problem: Problem, bound_expr: sp.Expr | No
     if quantity not in QUANTITIES:
         from theory.errors import UnknownNameError
         raise UnknownNameError("quantity", quantity, QUANTITIES)
+    method = with_class_constants(method)
     mp, other = split_params(method, params)
-    resolve_params(method, mp)  # fail early on bad parameters
     result = simulate(method, problem, mp, seeds=seeds, iters=iters, batch=batch, replacement=replacement,
                       seed=seed, x0=x0, alpha=other.get("alpha"), beta=other.get("beta"),
                       memory_limit=memory_limit, progress=progress)

@@ -122,8 +122,26 @@ class SimResult:
                 "abcheck_version": self.abcheck_version}
 
 
-def resolve_params(method: Method, params: Mapping[str, float] | None) -> dict[str, float]:
-    """The method's defaults overridden by ``params``; each value finite and inside its declared condition."""
+def with_class_constants(method: Method) -> Method:
+    """``method`` with alpha, beta and L added as parameters when its step or state uses them without
+    declaring them (a claim's step such as (alpha - beta)/(2 L)); their values then come from the problem."""
+    from theory.symbols import L, alpha, beta
+    used = set(method.step.free_symbols)
+    for sv in method.state:
+        used |= set(sp.sympify(sv.initial).free_symbols) | set(sp.sympify(sv.update).free_symbols)
+    missing = [s for s in (alpha, beta, L) if s in used and s not in method.parameters]
+    if not missing:
+        return method
+    import dataclasses
+    params = dict(method.parameters)
+    params.update({s: () for s in missing})
+    return dataclasses.replace(method, parameters=params)
+
+
+def resolve_params(method: Method, params: Mapping[str, float] | None,
+                   context: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The method's defaults overridden by ``params``; each value finite and inside its declared condition.
+    ``context`` gives values of other symbols the conditions may use (alpha, beta, L of the problem)."""
     given = dict(params or {})
     names = {s.name: s for s in method.parameter_symbols}
     unknown = sorted(set(given) - set(names))
@@ -143,6 +161,9 @@ def resolve_params(method: Method, params: Mapping[str, float] | None) -> dict[s
         out[name] = v
     # conditions may involve several parameters (a claim's c > 1/(2 (alpha - beta))): substitute all
     subs = {s: sp.Float(out[n_]) for n_, s in names.items()}
+    for n_, v in (context or {}).items():
+        if n_ not in names:
+            subs[sp.Symbol(n_, real=True)] = sp.Float(float(v))
     for name, s in names.items():
         for cond in method.parameters[s]:
             val = cond.subs(subs)
@@ -222,15 +243,22 @@ def _simulate(method: Method, problem: Problem, params: Mapping[str, float] | No
                          "use fewer seeds or iterations, or raise the memory limit")
     if not (math.isfinite(divergence_threshold) and divergence_threshold > 0):
         raise InputError("divergence_threshold must be a positive finite number")
-    pv = resolve_params(method, params)
+    method = with_class_constants(method)
+    given = dict(params or {})
+    if alpha is None:
+        alpha = given.get("alpha", problem.membership.alpha)
+    if beta is None:
+        beta = given.get("beta", problem.membership.beta)
+    a, b_ = float(alpha), float(beta)
+    ctx = {"alpha": a, "beta": b_, "L": float(problem.L)}
+    names = {s.name for s in method.parameter_symbols}
+    for n_, v in ctx.items():  # class constants a method uses without declaring them
+        if n_ in names:
+            given.setdefault(n_, v)
+    pv = resolve_params(method, given, ctx)
     if method.needs_positive_losses and bool((problem.f_star_i < 0).any()):
         raise InputError(f"method {method.name!r} needs nonnegative losses but problem {problem.name!r} "
                          f"has min f_i^* = {float(problem.f_star_i.min()):g} < 0")
-    if alpha is None:
-        alpha = pv.get("alpha", problem.membership.alpha)
-    if beta is None:
-        beta = pv.get("beta", problem.membership.beta)
-    a, b_ = float(alpha), float(beta)
     if not (math.isfinite(a) and math.isfinite(b_)):
         raise InputError("alpha and beta must be finite")
 
@@ -538,7 +566,7 @@ def simulate_resumable(method: Method, problem: Problem, params: Mapping[str, fl
     if kw.get("trace"):
         raise InputError("traces are not kept by chunked runs")
     _check_sizes(seeds, kw.get("iters", 1000), kw.get("batch", 1), problem.n, kw.get("replacement", True))
-    pv = resolve_params(method, params)
+    pv = dict(params or {})
     from abcheck import __version__
     config = {"method": method.name, "step": str(method.step), "problem": problem.name,
               "problem_params": {k: str(v) for k, v in dict(problem.params).items()}, "params": pv,

@@ -43,6 +43,9 @@ def sign(e: sp.Expr, pos: set, nonneg: set) -> str | None:
         if isinstance(e, sp.Add):
             return "pos" if "pos" in signs else "nonneg"
         return "pos" if all(s == "pos" for s in signs) else "nonneg"
+    if isinstance(e, sp.Pow) and e.exp.is_Rational and e.exp.q == 2:  # sqrt(b)^n: b must be signed
+        s = sign(e.base, pos, nonneg)
+        return s if (s == "pos" or (s == "nonneg" and e.exp > 0)) else None
     if isinstance(e, sp.Pow) and e.exp.is_Integer:
         s = sign(e.base, pos, nonneg)
         if s == "pos":
@@ -117,9 +120,17 @@ def _denominators(e: sp.Expr) -> list[sp.Expr]:
     return [n.base for n in sp.preorder_traversal(e) if isinstance(n, sp.Pow) and n.exp.is_negative]
 
 
+def _roots(e: sp.Expr) -> set:
+    """sqrt(b) atoms: b^(1/2), from any b^(n/2)."""
+    return {sp.sqrt(n.base) for n in sp.preorder_traversal(e) if isinstance(n, sp.Pow) and n.exp.is_Rational
+            and n.exp.q == 2}
+
+
 def _is_zero_rational_function(e: sp.Expr) -> bool:
+    """Zero as a rational function of the symbols and of the sqrt atoms taken as independent generators
+    (stronger than zero under r^2 = b, hence sound)."""
     num, _ = sp.fraction(sp.cancel(sp.together(e)))
-    gens = sorted(num.free_symbols, key=lambda s: s.name)
+    gens = sorted(num.free_symbols, key=lambda s: s.name) + sorted(_roots(num), key=sp.default_sort_key)
     return sp.Poly(num, *gens, domain=sp.QQ).is_zero if gens else num == 0
 
 
@@ -159,6 +170,9 @@ def check_certificate(target: sp.Expr, strict: bool, hyps: list, eqs: list, pos:
         for den in _denominators(e):
             if sign(den, pos, nonneg) != "pos":
                 return f"denominator {den} is not manifestly positive"
+        for root in _roots(e):
+            if sign(root.base, pos, nonneg) is None:
+                return f"square root of {root.base}, which is not manifestly nonnegative"
     residual = target - cert.slack - sp.Add(*(t.multiplier * sp.Mul(*t.factors) for t in cert.terms)) \
         - sp.Add(*(q.multiplier * q.equality for q in cert.eq_terms)) \
         - sp.Add(*(s.weight * s.base**2 for s in cert.squares))

@@ -26,7 +26,7 @@ import numpy as np
 import sympy as sp
 from scipy.optimize import linprog
 
-from proofs.certificate import Certificate, EqTerm, Term
+from proofs.certificate import Certificate, EqTerm, Fact, Term
 from proofs.kernel import check_certificate, sign
 
 
@@ -227,14 +227,14 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
     combo_expr = sp.Add(*(lam[j] * col_sym[j] for j in sup)) - g_num
     residual = sp.Poly(sp.expand(combo_expr), *variables)
     eqs_sym = [c for c in residual.coeffs()]
-    unknown_list = [lam[j] for j in sup] + list(unknowns)
+    unknown_list = list(unknowns) + [lam[j] for j in sup]   # unknowns first: they get the pivots
     sol = sp.linsolve(eqs_sym, unknown_list)
     if not sol:
         return SearchResult(None, {}, [], "the exact system on the LP support is inconsistent"), set()
     values = dict(zip(unknown_list, next(iter(sol))))
     free = set().union(*(sp.sympify(v).free_symbols for v in values.values())) & set(unknown_list)
     values = {k: sp.factor(sp.sympify(v).subs({s_: 0 for s_ in free})) for k, v in values.items()}
-    terms, eq_cert, conds, culprits = [], [], [], set()
+    terms, eq_cert, conds, culprits, facts = [], [], [], set(), []
     for j in sup:
         val = values[lam[j]]
         if val == 0:
@@ -243,6 +243,11 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
             combo = products[j]
             denom = sp.Mul(*(hyp_poly[i][2] for i in combo)) / g_den
             mult, cs = signed_form(val * denom, pos, nonneg)
+            proved_facts = [fa for fa in (_parameter_fact(c_, hyps, pos, nonneg) for c_ in cs if c_ != -1) if fa]
+            if proved_facts:   # the unsigned factors follow from the case's parameter conditions
+                facts += [fa for fa in proved_facts if fa.expr not in {g.expr for g in facts}]
+                nonneg = set(nonneg) | {fa.expr for fa in proved_facts}
+                mult, cs = signed_form(val * denom, pos, nonneg)
             conds += cs
             if cs:
                 culprits.add(tuple(hyp_poly[i][0] for i in combo))
@@ -251,8 +256,25 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
             e, d, m, _ = eq_terms[j - n_lam]
             eq_cert.append(EqTerm(sp.factor(val * m * d / g_den), e))
     solved = {u: sp.factor(values[u]) for u in unknowns}
-    cert = Certificate(terms=tuple(terms), eq_terms=tuple(eq_cert))
+    cert = Certificate(terms=tuple(terms), eq_terms=tuple(eq_cert), facts=tuple(facts))
     return SearchResult(cert, solved, sorted(set(conds), key=sp.default_sort_key), ""), culprits
+
+
+def _parameter_fact(expr: sp.Expr, hyps, pos, nonneg) -> Fact | None:
+    """A certified fact ``expr >= 0`` from the parameter-only hypotheses (constant multipliers, products of
+    at most two of them), or None. Used when a multiplier's factor is not manifestly signed."""
+    params = expr.free_symbols
+    p_hyps = [h for h in hyps if sp.sympify(h).free_symbols <= params and sp.sympify(h).free_symbols]
+    if not p_hyps or not params:
+        return None
+    variables = tuple(sorted(params, key=lambda s_: s_.name))
+    try:
+        res, _ = _find_once(expr, p_hyps, [], pos, nonneg, variables, lambda _r: {}, (), None, (), 1, 3, set())
+    except (ValueError, sp.PolynomialError):
+        return None
+    if res.certificate is None or res.conditions or res.certificate.facts:
+        return None
+    return Fact(expr, res.certificate)
 
 
 def verify_proposal(goal, hyps, eqs, pos, nonneg, result: SearchResult) -> str | None:

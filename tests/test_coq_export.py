@@ -268,3 +268,49 @@ def test_require_coqc_skips_locally_and_fails_in_ci(monkeypatch):
         require_coqc()
     monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/coqc")
     assert require_coqc() == "/usr/bin/coqc"
+
+
+P1, P2, N1 = sp.symbols("p1 p2 n1", real=True)
+_ATOMS = [P1, P2, N1, P1 - N1, sp.Rational(3, 2), x]
+
+
+def _signed_expressions():
+    """Random expressions over p1, p2 > 0, p1 - n1 > 0, n1 >= 0 (and x of unknown sign, only squared)."""
+    from hypothesis import strategies as st
+    leaf = st.sampled_from(_ATOMS)
+
+    def grow(children):
+        return st.one_of(
+            st.tuples(children, children).map(lambda t: t[0] + t[1]),
+            st.tuples(children, children).map(lambda t: t[0] * t[1]),
+            st.tuples(children, st.integers(2, 3)).map(lambda t: t[0] ** t[1]),
+            children.map(lambda e: 1 / e),
+            children.map(lambda e: 2 * e))
+    return st.recursive(leaf, grow, max_leaves=5)
+
+
+@pytest.mark.coq
+def test_sign_proofs_follow_the_kernel_on_random_expressions(tmp_path):
+    """Every expression the kernel signs gets a Coq sign proof that coqc accepts (one file per example:
+    the goal is the sum of the expressions, each a certificate term with no factors)."""
+    from hypothesis import HealthCheck, given, settings, strategies as st
+    from proofs.kernel import sign
+    require_coqc()
+    pos, nonneg = {P1, P2, P1 - N1}, {N1}
+    seen = []
+
+    @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.lists(_signed_expressions(), min_size=4, max_size=8))
+    def run(exprs):
+        signed = [e for e in exprs if sign(sp.sympify(e), pos, nonneg) is not None and e != 0]
+        if not signed:
+            return
+        lemma = Lemma(f"signs{len(seen)}", sp.Add(*signed), positive=tuple(pos), nonnegative=tuple(nonneg))
+        certs = {"main": Certificate(terms=tuple(Term(sp.sympify(e), ()) for e in signed))}
+        assert check(lemma, certs).proved
+        r = coq_check(lemma, certs, tmp_path)
+        assert r.status == "proved", (signed, r.reason)
+        seen.append(signed)
+
+    run()
+    assert seen

@@ -234,3 +234,15 @@ def test_per_sample_region_inside_minibatch_region(tmp_path, capsys):
     for al, be in ps["region"]["vertices"]:
         t = cols["a"] - al * cols["b"] + be * cols["c"]
         assert np.all(t >= -1e-9 * (1 + np.abs(cols["a"]) + 10 * np.abs(cols["b"]) + 10 * np.abs(cols["c"])))
+
+
+def test_cnn_on_cifar_files(tmp_path):
+    from test_landscape_datasets import fake_cifar
+    data = tmp_path / "c10"
+    data.mkdir()
+    fake_cifar(data, "cifar10", n_per_batch=4)  # 5 batches x 4 = 20 images 3 x 32 x 32
+    s = run_experiment("cnn_channels", quick=True, out_dir=tmp_path / "o", progress=False, figures=False, seeds=[0],
+                       options={"dataset": "cifar10", "data_dir": str(data)})
+    cfg = E.get("cnn_channels").configs(True, {"dataset": "cifar10", "data_dir": str(data)})[0]
+    assert cfg.data[0].shape == (20, 3, 32, 32)
+    assert [c["steps"] for c in s["configs"]] == [cfg.epochs, cfg.epochs]  # one minibatch per epoch

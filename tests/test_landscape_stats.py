@@ -79,3 +79,21 @@ def test_fraction_negative_is_the_count(a):
     out = aiming_stats(a, np.ones_like(a), np.ones_like(a), np.ones_like(a))
     assert out["fraction_negative"] == pytest.approx(sum(v < 0 for v in a) / len(a))
     assert math.isclose(out["cos_angle"]["min"], float(np.clip(a.min(), -1, 1)))
+
+
+def test_assessment_trends_and_verdicts():
+    from numerics.landscape.assess import _trend, assess
+    assert _trend([0.07, 0.0, 0.0]) == "decreasing" and _trend([1, 2, 3]) == "increasing"
+    assert _trend([1, 3, 2]) == "rises then falls" and _trend([2, 1, 3]) == "not monotone"
+    assert _trend([None, 1.0]) == "undetermined"
+
+    def cfg(label, empty, nb):
+        reg = {"empty": empty, "vertices": [], "best": {"min_alpha": None if empty else {"alpha": 1.0, "beta": 0.5}}}
+        return {"label": label, "region": reg, "neighbourhood": nb}
+    s = {"experiment": "batch_size", "quick": False, "configs": [cfg("b=16", False, 0.3), cfg("b=64", False, 0.1)]}
+    assert assess(s)["agrees"] == "yes"
+    s["configs"][1]["neighbourhood"] = 0.5
+    assert assess(s)["agrees"] == "partly"
+    s["configs"][0] = cfg("b=16", True, None)
+    a = assess(s)
+    assert a["agrees"] == "no" and "fails (empty region) for 1 configuration" in a["sentence"]

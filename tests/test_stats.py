@@ -168,3 +168,20 @@ def test_bound_inputs_for_ngn_include_sigma_pos():
     assert cc.bound_inputs["sigma_pos"] == pytest.approx(7 / 12)
     assert cc.bound_inputs["sigma_int"] == pytest.approx(2 / 3)
     assert cc.bound == pytest.approx(7 / 12 + 2 / 3)
+
+
+def test_claim_style_method_uses_class_constants():
+    """A claim's step may use alpha, beta, L without declaring them, and its conditions may involve them:
+    they take the problem's values (or the ones passed in params). Step (alpha - beta)/(4 L) = 1/4 here."""
+    from theory.methods import Method
+    from theory.parse import parse_condition
+    from theory.symbols import c
+    m = Method("claim", "claim", (alpha - beta) / (4 * L),
+               {c: parse_condition("c > 1/(2*(alpha - beta))", {"c", "alpha", "beta", "L"})})
+    p = quadratic()
+    cc = cross_check(m, p, D0 / K + sigma_int, {"c": 0.8}, seeds=100, iters=40, quantity="expected_dist2")
+    r = 0.75 ** 2
+    exact = r ** 40 * 18.0 + 0.25 ** 2 * p.params["V"] * (1 - r ** 40) / (1 - r)
+    assert cc.ci_low <= exact <= cc.ci_high
+    with pytest.raises(InputError, match="violates"):
+        cross_check(m, p, D0 / K, {"c": 0.3}, seeds=5, iters=5)

@@ -62,12 +62,15 @@ class NumericFiniteS(Problem):
     def _images(self, z: np.ndarray) -> np.ndarray:
         return z[None, :]
 
-    def _solve(self, starts, newton_from_starts: bool = True) -> None:
+    def _solve(self, starts, newton_from_starts: bool = True, saddle_starts=()) -> None:
+        """Descent (+ Newton polish) from ``starts``; plain Newton (which can reach saddles) from ``starts``
+        when ``newton_from_starts`` and from ``saddle_starts``."""
         found: list[np.ndarray] = []
-        for s in starts:
-            s = np.asarray(s, dtype=float)
-            cands = [self._newton(self._descend(s))]
-            if newton_from_starts:
+        jobs = [(np.asarray(s, dtype=float), True, newton_from_starts) for s in starts]
+        jobs += [(np.asarray(s, dtype=float), False, True) for s in saddle_starts]
+        for s, descend, newton in jobs:
+            cands = [self._newton(self._descend(s))] if descend else []
+            if newton:
                 cands.append(self._newton(s))
             for z in cands:
                 if z is None or (self.domain and not all(lo - 1e-9 <= v <= hi + 1e-9 for v, (lo, hi) in zip(z, self.domain))):

@@ -12,7 +12,8 @@ tilted double well of ``saddle-tight``:
     and m > 1), by Newton from m to ~1e-15;
   * L = max(A - 1, 1 + 2 A e^{-3/2}) / d (the Hessian of f_i is diag(w''(x_j))/d).
 Membership: T_i(x) = (1/d) sum_j t_i(x_j) with t_i the residual of the 1-D problem (f_i^* splits per
-coordinate and the projection is coordinatewise), so the 1-D condition implies the d-dimensional one. At
+coordinate and the projection is coordinatewise), so the 1-D condition implies the d-dimensional one, and
+the smallest d-dimensional margin equals the 1-D one (all coordinates at the worst 1-D point). At
 alpha = 1 the tilts cancel and t_i(u) = -D(u) + beta (w(u) + eps_i u - g^*) with D as in ``tight.py``; beta is
 h/(h + tightness sigma_int) as in ``saddle-tight`` and the 1-D margin is sampled on a grid at construction.
 Gradients and losses are closed-form and batched (no autograd): the n gradients at P points cost
@@ -71,11 +72,11 @@ class HighDim(Problem):
             best = mg if best is None else np.maximum(best, mg)
         k = int(np.argmin(best))
         self.membership = Membership(
-            alpha=1.0, beta=beta, status="sampled", min_margin=float(best[k]) / d, samples=GRID,
-            worst_point=(float(u[k]),) + (float(self.m),) * (d - 1),
+            alpha=1.0, beta=beta, status="sampled", min_margin=float(best[k]), samples=GRID,
+            worst_point=(float(u[k]),) * d,
             method=("separable lift: T_i = mean_j of the 1-D residual, exact reduction at alpha = 1 (see "
-                    f"numerics/families/highdim.py); 1-D margin sampled on a {GRID}-point grid of [-{XMAX}, {XMAX}], "
-                    "reported divided by d (one coordinate off S, the rest on S)"),
+                    f"numerics/families/highdim.py); 1-D margin sampled on a {GRID}-point grid of [-{XMAX}, {XMAX}]; "
+                    "min over x of mean_j t_i(x_j) is the 1-D minimum, attained with every coordinate at the worst u"),
             command=f"computed at construction: get_problem('highdim', **{self.params})")
         sps = [StationaryPoint(location=(0.0,) * d, height=h, kind="local_max" if d > 0 else "saddle")]
         if d > 1:

@@ -36,7 +36,7 @@ MEASURED: dict = {
         'alpha': 1.1,
         'beta': 1.0004233232364317,
         'min_margin': 0.0012757255012705304,
-        'samples': 27921,
+        'samples': 28921,
         'method': 'sampled: 161^2 grid (d = 2) or as many uniform points over the domain [(-3.75, 6.25), (-3.75, 6.25)], clouds at S and stationary points, bisectors of S; (alpha, beta) minimises beta/(alpha-beta) on the sampled feasible region, moved 2% inside',
         'command': 'python -m numerics.families.measure paper-ex3-printed --seed 0',
         'worst_point': (-0.9375, -3.75),

@@ -8,7 +8,8 @@ whose second denominator is evidently a typo for 4 + (x - 2.5)^2 + (y - 2.5)^2 (
 [1.25 - box, 1.25 + box]^2 (default box = 5). Every number here refers to the printed version on that box.
 
 f_1^* = 1/4 (at 0), f_2^* = 0 (at (2.5, 2.5)), both inside the box. S, f* and the stationary points in the
-box: saddle-free Newton + Newton (autograd Hessians, |grad f| <= 1e-13) from a 5 x 5 grid of starts.
+box: saddle-free Newton + Newton (autograd Hessians, |grad f| <= 1e-13) from a 5 x 5 grid of starts (descent) and
+three points between the two wells (plain Newton, to reach the saddle).
 L: the largest spectral norm of the Hessians of f_1, f_2 over a 201 x 201 grid of the box, times 1.05
 (sampled, not a bound). Membership: sampled on the box (lazily, or the stored measurement).
 """
@@ -34,7 +35,8 @@ class PaperEx3Printed(NumericFiniteS):
         self.f_star_i = torch.tensor([0.25, 0.0], dtype=DTYPE)
         lo, hi = self.domain[0]
         g = np.linspace(lo, hi, 5)
-        self._solve([(a, b) for a in g for b in g], newton_from_starts=False)
+        self._solve([(a, b) for a in g for b in g], newton_from_starts=False,
+                    saddle_starts=[(1.25, 1.25), (1.0, 0.5), (1.5, 1.0)])
         self.L = 1.05 * self._grid_L(201)
         self.x0 = torch.tensor([lo + 0.5, lo + 0.5], dtype=DTYPE)
         self.description = ("paper Ex. 3 as printed (f_2's denominator 4 + 2(y - 2.5)^2, evidently a typo); on the box "

@@ -3,7 +3,7 @@
 Each check reads only measured numbers and returns {"agrees": "yes" | "partly" | "no", "checks": [...],
 "sentence": "..."}. The common check is "the condition holds along all runs": the exact feasible region
 of every configuration is nonempty (window [0, 10]^2, alpha >= beta). Trend checks compare a measured
-quantity across the varied setting; with quick runs (one epoch, one or two seeds) trends are noise, which
+quantity across the varied setting ("decreasing": non-increasing with a smaller last value); with quick runs (one epoch, one or two seeds) trends are noise, which
 the sentence says.
 """
 from __future__ import annotations
@@ -31,9 +31,9 @@ def _trend(values: list[float | None]) -> str:
     v = [0.0 if abs(x) < 1e-12 else x for x in values if x is not None]
     if len(v) < 2:
         return "undetermined"
-    if all(x > y for x, y in zip(v, v[1:])):
+    if all(x >= y for x, y in zip(v, v[1:])) and v[0] > v[-1]:
         return "decreasing"
-    if all(x < y for x, y in zip(v, v[1:])):
+    if all(x <= y for x, y in zip(v, v[1:])) and v[0] < v[-1]:
         return "increasing"
     i = max(range(len(v)), key=lambda j: v[j])
     if 0 < i < len(v) - 1:

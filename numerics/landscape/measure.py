@@ -220,6 +220,8 @@ def _loop(model: nn.Module, loss_fn: Callable, batches: Iterable, optimizer: tor
                 lref = float(lref_t)
                 _check_loss(lref, k, f_star, "reference point")
                 a, g2, d2 = _reductions(params_l, refs_l)
+                if not (math.isfinite(a) and math.isfinite(g2) and math.isfinite(d2)):
+                    raise InputError(f"gradient or parameters not finite at step {k}; lower the step size")
             row = {"loss": lval, "loss_ref": lref, "a": a, "b": lval - lref, "c": lval - fs,
                    "grad_norm": math.sqrt(g2), "dist": math.sqrt(d2)}
             for key in COLUMNS:
