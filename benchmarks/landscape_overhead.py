@@ -2,10 +2,12 @@
 
 Time. For each workload, on the same data order and the same seed:
   * plain  = a minimal hand-written training loop (forward, backward, optimizer step);
+  * floor  = plain + one no-grad forward and loss through a copy of the model per step (the floor);
   * run 1  = ``measure._loop`` without a reference point (what ``measure_run`` does first);
   * run 2  = ``measure._loop`` with the reference point x_K (the measuring replay: + one forward at x_K
              on the minibatch, three O(#params) reductions, the loss comparison with run 1).
-Each is repeated ``--repeats`` times; we report the median and the min..max of the ratio run2 / plain
+Times are process CPU times (``time.process_time``, one torch thread), robust to other load on the
+machine. Each is repeated ``--repeats`` times; we report the median and the min..max of the ratio run2 / plain
 (paired by repeat). The target: run 2 <= 1.5 x plain.
 
 Memory. ``measure_run`` in a fresh subprocess per step count K (same model), after a 3-step warm-up run
@@ -26,6 +28,8 @@ import subprocess
 import sys
 import time
 
+import torch
+
 
 def _workloads():
     import torch
@@ -44,7 +48,15 @@ def _workloads():
     }
 
 
-def _plain(model, loss_fn, batches, opt, penalty):
+def _clock() -> float:
+    """CPU time of this process: with one torch thread all the work is on this thread, and CPU time is far
+    less disturbed than wall time by other processes on a shared machine."""
+    return time.process_time()
+
+
+def _plain(model, loss_fn, batches, opt, penalty, extra=None):
+    """Plain training; with ``extra`` (a copy of the model) also one no-grad forward + loss through it per
+    step: the floor the issue names (one extra forward pass per step)."""
     model.train()
     for inp, tgt in batches:
         opt.zero_grad(set_to_none=True)
@@ -52,6 +64,9 @@ def _plain(model, loss_fn, batches, opt, penalty):
         if penalty is not None:
             loss = loss + penalty(dict(model.named_parameters()))
         loss.backward()
+        if extra is not None:
+            with torch.no_grad():
+                float(loss_fn(extra(inp), tgt))
         opt.step()
 
 
@@ -60,28 +75,33 @@ def time_workload(name, repeats: int) -> dict:
     from numerics.landscape.determinism import deterministic, seed_everything
     from numerics.landscape.measure import _batches, _loop, _named_params
     make, loss_fn, data, optf, bs, epochs, penalty = _workloads()[name]
-    out = {"plain_s": [], "run1_s": [], "run2_s": [], "steps": None}
+    import copy
+    out = {"plain_s": [], "floor_s": [], "run1_s": [], "run2_s": [], "steps": None}
     with deterministic(1):
         for _ in range(repeats):
             seed_everything(0); m = make(); opt = optf(m.parameters())
-            t = time.perf_counter(); _plain(m, loss_fn, _batches(data, bs, epochs, None, 0), opt, penalty)
-            out["plain_s"].append(time.perf_counter() - t)
+            t = _clock(); _plain(m, loss_fn, _batches(data, bs, epochs, None, 0), opt, penalty)
+            out["plain_s"].append(_clock() - t)
+            seed_everything(0); m = make(); opt = optf(m.parameters()); extra = copy.deepcopy(m)
+            t = _clock(); _plain(m, loss_fn, _batches(data, bs, epochs, None, 0), opt, penalty, extra)
+            out["floor_s"].append(_clock() - t)
             seed_everything(0); m = make(); opt = optf(m.parameters())
-            t = time.perf_counter()
+            t = _clock()
             r1 = _loop(m, loss_fn, _batches(data, bs, epochs, None, 0), opt, f_star=None, penalty=penalty, ref=None,
                        expected=None, tolerance=0.0, per_sample=False, on_step=None, progress=None)
-            out["run1_s"].append(time.perf_counter() - t)
+            out["run1_s"].append(_clock() - t)
             ref = {n: p.detach().clone() for n, p in _named_params(m)}
             seed_everything(0); m = make(); opt = optf(m.parameters())
-            t = time.perf_counter()
+            t = _clock()
             _loop(m, loss_fn, _batches(data, bs, epochs, None, 0), opt, f_star=None, penalty=penalty, ref=ref,
                   expected=r1["losses"], tolerance=0.0, per_sample=False, on_step=None, progress=None)
-            out["run2_s"].append(time.perf_counter() - t)
+            out["run2_s"].append(_clock() - t)
             out["steps"] = len(r1["losses"])
     ratios = [b / a for a, b in zip(out["plain_s"], out["run2_s"])]
     out.update({"n_params": sum(p.numel() for p in make().parameters()),
                 "ratio_run2_over_plain": {"median": statistics.median(ratios), "min": min(ratios), "max": max(ratios)},
-                "ratio_run1_over_plain_median": statistics.median(b / a for a, b in zip(out["plain_s"], out["run1_s"]))})
+                "ratio_run1_over_plain_median": statistics.median(b / a for a, b in zip(out["plain_s"], out["run1_s"])),
+                "ratio_floor_over_plain_median": statistics.median(b / a for a, b in zip(out["plain_s"], out["floor_s"]))})
     return out
 
 
@@ -133,7 +153,8 @@ def main() -> None:
         r = t["ratio_run2_over_plain"]
         print(f"{name}: {t['steps']} steps, {t['n_params']} params, plain {statistics.median(t['plain_s']):.3f}s, "
               f"run2/plain median {r['median']:.3f} (min {r['min']:.3f}, max {r['max']:.3f}), "
-              f"run1/plain {t['ratio_run1_over_plain_median']:.3f}", flush=True)
+              f"run1/plain {t['ratio_run1_over_plain_median']:.3f}, floor (plain + 1 forward)/plain "
+              f"{t['ratio_floor_over_plain_median']:.3f}", flush=True)
     for e in [int(v) for v in args.memory_epochs.split(",")]:
         out = subprocess.run([sys.executable, __file__, "--_child", str(e)], capture_output=True, text=True, check=True)
         m = json.loads(out.stdout.strip().splitlines()[-1])

@@ -45,6 +45,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="benchmarks/results/region_speed.jsonl")
+    ap.add_argument("--cases", nargs="*", default=["random", "ex1", "circle"])
     args = ap.parse_args()
     from abcheck import __version__
     from numerics.region import feasible_region
@@ -60,6 +61,8 @@ def main() -> int:
 
     feasible_region([1.0, 2.0, 3.0], [1.0, -1.0, 0.5], [0.5, 1.0, -1.0])   # warm-up (imports scipy)
     for name, (a, b, c) in _cases(args.n, args.seed):
+        if name not in args.cases:
+            continue
         times = []
         for _ in range(args.repeats):
             t0 = time.perf_counter()

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 CLIP_TOL = 1e-12      # relative tolerance for "vertex inside a half-plane" while clipping
-VERIFY_TOL = 1e-10    # relative tolerance of the final verification (must exceed CLIP_TOL)
+VERIFY_TOL = 1e-9     # relative tolerance of the final verification (rounding of near-parallel edges; > CLIP_TOL)
 DEGENERATE = 1e-9     # rho below DEGENERATE * scale: the intersection has (almost) no interior
 
 
@@ -219,7 +219,11 @@ def intersect(poly: np.ndarray, n: np.ndarray, r: np.ndarray) -> tuple[np.ndarra
     the indices j of the half-planes that form its edges (or were used to clip). Rows of n are nonzero.
     ``poly`` must be a bounded convex polygon with nonempty interior, CCW."""
     scale = max(float(np.max(np.abs(poly))), 1e-300)
+    norm = np.hypot(n[:, 0], n[:, 1])
+    n, r = n / norm[:, None], r / norm                   # unit normals: better conditioned duals
     wn, wr = _polygon_halfplanes(poly)
+    wnorm = np.hypot(wn[:, 0], wn[:, 1])
+    wn, wr = wn / wnorm[:, None], wr / wnorm
     N = len(r)
     nn = np.concatenate([n, wn])
     rr = np.concatenate([r, wr])
@@ -236,7 +240,8 @@ def intersect(poly: np.ndarray, n: np.ndarray, r: np.ndarray) -> tuple[np.ndarra
     det = nn[j, 0] * nn[k, 1] - nn[j, 1] * nn[k, 0]
     x = (s[j] * nn[k, 1] - s[k] * nn[j, 1]) / det
     y = (nn[j, 0] * s[k] - nn[k, 0] * s[j]) / det
-    out = _dedupe(np.column_stack([x, y]) + p0, 1e-12 * scale)
+    out = np.column_stack([x, y]) + p0
+    out = _dedupe(out[np.all(np.isfinite(out), axis=1)], 1e-12 * scale)
     out, extra = _clip_all(out, n, r, scale)          # verification; repairs rounding losses if any
     used = [int(i) for i in hull if i < N] + extra
     return out, np.asarray(sorted(set(used)), dtype=np.int64)

@@ -16,7 +16,6 @@ family has ranges below).
 from __future__ import annotations
 
 import functools
-import math
 from typing import Sequence
 
 import torch

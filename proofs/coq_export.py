@@ -264,6 +264,15 @@ Ltac ab_split :=
       destruct (Rle_dec a b) as [C|C];
       [ rewrite (Rmax_right a b C) in *
       | apply Rnot_le_lt in C; rewrite (Rmax_left a b (Rlt_le _ _ C)) in * ]
+  (* a nested Rmin/Rmax left in a branch condition, e.g. a <= Rmin b c *)
+  | H : context [Rmin ?a ?b] |- _ => let C := fresh "abC" in
+      destruct (Rle_dec a b) as [C|C];
+      [ rewrite (Rmin_left a b C) in *
+      | apply Rnot_le_lt in C; rewrite (Rmin_right a b (Rlt_le _ _ C)) in * ]
+  | H : context [Rmax ?a ?b] |- _ => let C := fresh "abC" in
+      destruct (Rle_dec a b) as [C|C];
+      [ rewrite (Rmax_right a b C) in *
+      | apply Rnot_le_lt in C; rewrite (Rmax_left a b (Rlt_le _ _ C)) in * ]
   end.
 """
 

@@ -155,7 +155,7 @@ def _lifted_search(case_goal_s, value, hyps, eqs, pos, nonneg, sampler, unknowns
                   for t in res.certificate.terms)
     eq_terms = tuple(EqTerm(q.multiplier.xreplace(sub), q.equality) for q in res.certificate.eq_terms
                      if q.equality != step_eq)
-    cert = Certificate(terms=terms, eq_terms=eq_terms, facts=tuple(facts))
+    cert = Certificate(terms=terms, eq_terms=eq_terms, facts=tuple(facts) + res.certificate.facts)
     return SearchResult(cert, res.values, res.conditions, res.reason)
 
 

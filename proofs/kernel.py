@@ -36,6 +36,9 @@ def sign(e: sp.Expr, pos: set, nonneg: set) -> str | None:
         q, rest = e.primitive()
         if q > 0 and q != 1 and rest != e and sign(rest, pos, nonneg):
             return sign(rest, pos, nonneg)
+        num, den = sp.fraction(sp.together(e))   # e = num/den exactly, e.g. 2a - 1/c = (2ac - 1)/c
+        if den != 1 and sign(den, pos, nonneg) == "pos":
+            return sign(sp.expand(num), pos, nonneg)
     if isinstance(e, (sp.Add, sp.Mul)):
         signs = [sign(a, pos, nonneg) for a in e.args]
         if None in signs:

@@ -23,6 +23,18 @@ def make_sampler(params: Iterable[sp.Symbol], nonneg: Iterable[sp.Expr] = (), po
     """A function rng -> {symbol: Rational} returning points with all ``nonneg`` >= 0 and ``pos`` > 0."""
     params = sorted(set(params) | {alpha, beta, L}, key=lambda s: s.name)
     nonneg, pos = list(nonneg), list(pos)
+    # e >= 0 and -e >= 0 (opposite branches of two Min nodes): sample on e == 0 by solving for a parameter
+    prims = {}
+    for e in nonneg:
+        num = sp.expand(sp.fraction(sp.together(e))[0])
+        prims[e] = num.primitive()[1] if isinstance(num, sp.Add) else num
+    solved: dict = {}
+    for e, pe in prims.items():
+        if any(sp.expand(pe + q) == 0 for q in prims.values()) and not (pe.free_symbols & set(solved)):
+            for s_ in sorted(pe.free_symbols - {alpha, beta}, key=lambda x: x.name):
+                if sp.degree(pe, s_) == 1:
+                    solved[s_] = sp.solve(pe, s_)[0]
+                    break
 
     def draw(rng: random.Random) -> dict:
         p = {}
@@ -33,6 +45,8 @@ def make_sampler(params: Iterable[sp.Symbol], nonneg: Iterable[sp.Expr] = (), po
             p[s] = sp.Rational(max(1, round(scale * 1000)), 1000)
         p[alpha] = sp.Rational(rng.randint(5, 500), 100)
         p[beta] = p[alpha] * sp.Rational(rng.choice([0, rng.randint(1, 95)]), 100)
+        for s_, value in solved.items():
+            p[s_] = sp.nsimplify(value.xreplace(p))
         return p
 
     def sample(rng: random.Random) -> dict:

@@ -126,6 +126,8 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
     variables = tuple(variables)
     var_set = set(variables)
     g_num, g_den = clear_denominator(goal, pos, nonneg)
+    if g_num == 0:
+        return SearchResult(Certificate(), {u: sp.Integer(0) for u in unknowns}, [], ""), set()
     hyp_poly = []
     for h in hyps:
         try:
@@ -137,7 +139,7 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
     deg = sp.Poly(g_num, *variables).total_degree() if g_num.free_symbols & var_set else 0
     vdeg = [sp.Poly(n, *variables).total_degree() if n.free_symbols & var_set else 0 for _, n, _ in hyp_poly]
     param_only = [vd == 0 for vd in vdeg]
-    products, costs = [], []
+    products, costs = [()], [1]          # the empty product: a nonnegative constant (in the variables)
     for r in range(1, max_products + 1):
         for combo in itertools.combinations_with_replacement(range(len(hyp_poly)), r):
             # a parameter-only factor that is manifestly signed belongs in the multiplier instead
@@ -165,8 +167,8 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
         hp = [num_poly(n, point) for _, n, _ in hyp_poly]
         cols = []
         for combo in products:
-            p_ = hp[combo[0]]
-            for i in combo[1:]:
+            p_ = sp.Poly(1, *variables, domain=sp.QQ)
+            for i in combo:
                 p_ = p_ * hp[i]
             cols.append(p_.as_dict())
         for e, d, m, n in eq_terms:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import sympy as sp
 
@@ -30,6 +31,13 @@ class TheoremSpec:
     specialization: tuple[tuple[sp.Basic, ...], sp.Expr] | None = None
     problem: str = "saddle-tight"
     description: str = ""
+    #: a theorem proved by its own procedure (schedules, memory): spec -> TheoremResult-compatible object
+    custom: Callable[["TheoremSpec"], object] | None = None
+
+
+def _sgd_decreasing(spec: TheoremSpec) -> object:
+    from proofs.schedules import prove_sgd_decreasing
+    return prove_sgd_decreasing(spec)
 
 
 THEOREMS: dict[str, TheoremSpec] = {t.name: t for t in (
@@ -41,6 +49,9 @@ THEOREMS: dict[str, TheoremSpec] = {t.name: t for t in (
                 description="Stochastic Polyak step with cap gamma_b"),
     TheoremSpec("ngn", "ngn", ("alpha_beta", "smooth", "nonneg_losses"), use_C=True,
                 description="NGN step for nonnegative losses, with the positivity error sigma_pos"),
+    TheoremSpec("sgd_decreasing", "sgd_decreasing", ("alpha_beta", "smooth"), custom=_sgd_decreasing,
+                description="SGD with gamma_k = gamma0/sqrt(k+1); H_K = sum_{k<K} 1/(k+1) kept exact "
+                            "(proofs/schedules.py, trusted sum rules in proofs/rules.py)"),
 )}
 
 
@@ -85,6 +96,8 @@ def condition_text(expr: sp.Expr, strict: bool) -> str:
 def prove(name: str) -> TheoremResult:
     """Derive and certify the built-in theorem ``name`` (kernel only; see ``run_backends``)."""
     spec = get_theorem(name)
+    if spec.custom is not None:
+        return spec.custom(spec)  # type: ignore[return-value]
     method = get_method(spec.method)
     t0 = time.perf_counter()
     positive = tuple(method.parameters)

@@ -99,8 +99,9 @@ def exact_value(e: sp.Basic, env: Mapping[sp.Symbol, Fraction]) -> Fraction | bo
     """The exact value of ``e`` at the rational point ``env``.
 
     Add, Mul, integer Pow, Rational, Min, Max, Piecewise (only the selected branch is evaluated, in order),
-    relations and And/Or/Not. Raises ZeroDivisionError on a division by zero that is actually evaluated,
-    KeyError for a symbol without a value and UnsupportedExpression for anything else."""
+    relations and And/Or/Not/ITE/Implies/Equivalent/Xor. Raises ZeroDivisionError on a division by zero
+    that is actually evaluated, KeyError for a symbol without a value and UnsupportedExpression for anything
+    else."""
     if isinstance(e, sp.Symbol):
         return env[e]
     if e is sp.true or e is sp.false:
@@ -142,6 +143,14 @@ def exact_value(e: sp.Basic, env: Mapping[sp.Symbol, Fraction]) -> Fraction | bo
         return any(exact_value(a, env) for a in e.args)
     if isinstance(e, sp.Not):
         return not exact_value(e.args[0], env)
+    if isinstance(e, sp.ITE):
+        return exact_value(e.args[1] if exact_value(e.args[0], env) else e.args[2], env)
+    if isinstance(e, sp.Implies):
+        return (not exact_value(e.args[0], env)) or bool(exact_value(e.args[1], env))
+    if isinstance(e, sp.Equivalent):
+        return len({bool(exact_value(a, env)) for a in e.args}) == 1
+    if isinstance(e, sp.Xor):
+        return sum(bool(exact_value(a, env)) for a in e.args) % 2 == 1
     raise UnsupportedExpression(f"cannot evaluate {e} ({type(e).__name__}) exactly")
 
 
@@ -239,6 +248,16 @@ class _Translator:
             return z3.Or([self(a) for a in e.args])
         if isinstance(e, sp.Not):
             return z3.Not(self(e.args[0]))
+        if isinstance(e, sp.ITE):
+            return z3.If(self(e.args[0]), self(e.args[1]), self(e.args[2]))
+        if isinstance(e, sp.Implies):
+            return z3.Implies(self(e.args[0]), self(e.args[1]))
+        if isinstance(e, sp.Equivalent):
+            args = [self(a) for a in e.args]
+            return z3.And([a == args[0] for a in args[1:]])
+        if isinstance(e, sp.Xor):
+            return z3.Xor(*[self(a) for a in e.args]) if len(e.args) == 2 else \
+                z3.Sum([z3.If(self(a), 1, 0) for a in e.args]) % 2 == 1
         raise UnsupportedExpression(f"cannot translate {e} ({type(e).__name__}) to z3")
 
 

@@ -72,3 +72,13 @@ def test_cli_exit_codes(tmp_path):
     assert r.returncode == 0
     js = json.loads(r.stdout)
     assert js["status"] == "proved" and {"name", "derived", "certificate", "counterexample", "backends"} <= set(js)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name,expected", [("sps_max", "proved"), ("ngn", "proved"),
+                                           ("ngn_paper_one_step", "not_proved")])
+def test_example_verdicts(name, expected):
+    v = decide_claim(load_claim(EX / f"{name}.toml"), numerics=False)
+    assert v.status == expected, (v.status, v.reason, v.notes)
+    if name == "ngn_paper_one_step":
+        assert v.backends["z3"]["status"] == "proved"   # true but beyond the search: never called proved

@@ -104,6 +104,13 @@ def lt_and_ne_conditions() -> tuple[Lemma, dict[str, Certificate]]:
                    "[True], [x < 0]": neg, "[True], [True]": nonneg_x}
 
 
+def min_of_three() -> tuple[Lemma, dict[str, Certificate]]:
+    """x - Min(x, y, z) >= 0: the Coq side nests Rmin x (Rmin y z), the kernel has three cases."""
+    lemma = Lemma("min3", x - step, definitions=((step, sp.Min(x, y, z)),))
+    return lemma, {"step: Min=x": Certificate(), "step: Min=y": Certificate(terms=(Term(ONE, (x - y,)),)),
+                   "step: Min=z": Certificate(terms=(Term(ONE, (x - z,)),))}
+
+
 def square_and_equality() -> tuple[Lemma, dict[str, Certificate]]:
     """x^2 + y^2 - 2xy + 3 y (z - x) >= 0 given z = x: a square and an equality term."""
     lemma = Lemma("sq_eq", x**2 + y**2 - 2 * x * y + 3 * (z - x) * y, equalities=(("zx", z - x),))
@@ -136,7 +143,8 @@ def numerator_condition() -> tuple[Lemma, dict[str, Certificate]]:
 VALID = {"sgd": sgd, "sgd_capped": sgd_capped, "sps": sps, "sps_fact": lambda: sps(True), "ngn": ngn,
          "ngn_positive": ngn_positive, "abs": lambda: abs_and_max()[0], "max": lambda: abs_and_max()[1],
          "square_equality": square_and_equality, "scaled": scaled_atom,
-         "numerator": numerator_condition, "lt_ne": lt_and_ne_conditions}
+         "numerator": numerator_condition, "lt_ne": lt_and_ne_conditions,
+         "min3": min_of_three}
 
 NO_ADMIT = re.compile(r"\b(Admitted|admit|Axiom|Parameter|Hypothesis|Variable|Conjecture)\b")
 

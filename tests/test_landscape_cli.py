@@ -72,6 +72,12 @@ def test_halfspace_cli_json(tmp_path, capsys):
     s2 = json.loads(capsys.readouterr().out)
     assert (out / "runs.jsonl").read_text().count("\n") == lines
     assert s2["region"]["vertices"] == reg["vertices"]
+    # a larger window: same stored runs, a larger polygon that contains the old one's vertices' constraints
+    assert main(["landscape", "--experiment", "halfspace", "--quick", "--json", "--out", str(out), "--no-figures",
+                 "--window", "0,100,0,100"]) == 0
+    s3 = json.loads(capsys.readouterr().out)
+    assert s3["region"]["window"] == {"alpha": [0.0, 100.0], "beta": [0.0, 100.0]}
+    assert s3["region"]["best"]["max_gap"]["value"] >= reg["best"]["max_gap"]["value"]
 
 
 def test_quick_experiments(quick_results):
@@ -202,6 +208,8 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys):
     assert "cannot read reference file" in _err(capsys)
     assert main(["landscape", "--experiment", "mlp_width", "--dataset", "fashion_mnist", "--quick"]) == 2
     assert "--data-dir" in _err(capsys)
+    assert main(["landscape", "--experiment", "halfspace", "--window", "0,1,2"]) == 2
+    assert "--window" in _err(capsys)
     assert main(["landscape", "--table", "--results", str(tmp_path / "none")]) == 2
     assert "no summary.json" in _err(capsys)
 

@@ -217,7 +217,7 @@ def _expressions():
 
     def grow(ch):
         return st.one_of(st.tuples(ch, ch).map(lambda t: t[0] + t[1]), st.tuples(ch, ch).map(lambda t: t[0] * t[1]),
-                         st.tuples(ch, st.integers(-2, 3)).map(lambda t: t[0] ** t[1]),
+                         st.tuples(ch, st.integers(-2, 3)).map(lambda t: t[0] if t[0] == 0 else t[0] ** t[1]),
                          st.tuples(ch, ch).map(lambda t: sp.Min(*t)), st.tuples(ch, ch).map(lambda t: sp.Max(*t)),
                          st.tuples(ch, ch, ch).map(lambda t: sp.Piecewise((t[0], sp.Eq(t[2], 0)), (t[1], True))),
                          st.tuples(ch, ch, ch).map(lambda t: sp.Piecewise((t[0], t[2] < 1), (t[1], True))))
@@ -233,8 +233,6 @@ def test_translation_agrees_with_exact_evaluation(e, vx, vy, vg):
     import z3
     from proofs.z3_backend import to_z3
     env = {x: vx, y: vy, gamma: vg}
-    if e.has(sp.zoo, sp.nan, sp.oo):      # SymPy's own 1/0 of numbers: not an expression of a lemma
-        return
     try:
         expected = exact_value(sp.sympify(e), env)
     except ZeroDivisionError:

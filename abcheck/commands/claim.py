@@ -23,6 +23,12 @@ def run(args) -> int:
     v.backends["sympy"] = {"status": "proved" if v.status == "proved" else "not_proved",
                            "lemmas": [{"lemma": lem.name, "proved": k.proved, "reason": k.reason}
                                       for lem, _, k in v.lemmas]}
+    if v.status == "proved":
+        from proofs.z3_backend import z3_prove
+        runs = [z3_prove(lem, args.z3_timeout) for lem, _, k in v.lemmas if k.proved]
+        v.backends["z3"] = {"status": "proved" if all(r.status == "proved" for r in runs) else
+                            ("refuted" if any(r.status == "refuted" for r in runs) else "unknown"),
+                            "lemmas": [{"status": r.status, "reason": r.reason} for r in runs]}
     if v.status == "proved" and not args.no_coq:
         import shutil
         if shutil.which("coqc"):

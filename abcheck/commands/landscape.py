@@ -42,6 +42,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--max-samples", type=int, metavar="N", help="use the first N examples")
     p.add_argument("--reference", metavar="FILE", help="reference point x_ref (torch.save'd state dict) instead of x_K")
     p.add_argument("--f-star", metavar="VALUE", help="lower bound of every f_i (needed for losses that can be negative)")
+    p.add_argument("--window", metavar="AMIN,AMAX,BMIN,BMAX",
+                   help="the (alpha, beta) window of the region and heat-maps (default 0,10,0,10)")
     p.add_argument("--fresh", action="store_true", help="ignore finished runs in the result folder")
     p.add_argument("--no-figures", action="store_true", help="skip the PNG figures")
     p.add_argument("--results", nargs="*", metavar="DIR", help="with --table: summary folders (default: all found)")
@@ -67,6 +69,21 @@ def _seeds(text: str | None) -> list[int] | None:
     if len(set(out)) != len(out):
         raise InputError(f"--seeds has repeated seeds: {text!r}")
     return out
+
+
+def _window(text: str | None):
+    if text is None:
+        return ((0.0, 10.0), (0.0, 10.0))
+    parts = text.split(",")
+    if len(parts) != 4:
+        raise InputError(f"--window expects AMIN,AMAX,BMIN,BMAX, got {text!r}")
+    try:
+        a0, a1, b0, b1 = (float(p) for p in parts)
+    except ValueError:
+        raise InputError(f"--window expects four numbers, got {text!r}") from None
+    if not all(math.isfinite(v) for v in (a0, a1, b0, b1)) or not (a0 < a1 and b0 < b1) or b1 <= 0:
+        raise InputError(f"--window needs finite AMIN < AMAX and BMIN < BMAX with BMAX > 0, got {text!r}")
+    return ((a0, a1), (b0, b1))
 
 
 def _f_star(text: str | None) -> float | None:
@@ -148,7 +165,7 @@ def _print_summary(s: dict) -> None:
     from numerics.landscape.table import config_row
     print(f"{s['experiment']}: {s['title']} ({'quick' if s['quick'] else 'full'}), seeds {s['seeds']}, "
           f"{s['steps']} measured steps; results in {s.get('out_dir')}")
-    head = ["setting", "seeds", "steps", "alpha range", "beta range", "best beta/(alpha-beta)",
+    head = ["setting", "seeds", "steps", "alpha range", "beta range", "gap 0.1", "best beta/(alpha-beta)",
             "PL mu_min d=2 (range)", "Aiming fails"]
     rows = [config_row(s["experiment"], c)[1:] for c in s["configs"]]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
@@ -215,7 +232,7 @@ def handler(args: argparse.Namespace) -> int:
     summary = run_experiment(exp, quick=args.quick, out_dir=args.out, options=options, seeds=_seeds(args.seeds),
                              per_sample=args.per_sample, resume=not args.fresh, progress=True,
                              figures=not args.no_figures, reference=_load_reference(args.reference),
-                             f_star=_f_star(args.f_star))
+                             f_star=_f_star(args.f_star), window=_window(args.window))
     if args.json:
         print(json.dumps(summary, indent=1))
     else:

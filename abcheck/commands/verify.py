@@ -14,6 +14,7 @@ DEFAULTS = {
     "sgd": {"gamma": "(alpha - beta)/(4*L)"},
     "sps_max": {"c": "1/(alpha - beta)", "gamma_b": "(alpha - beta)/(2*L)"},
     "ngn": {"gamma": "(alpha - beta)/(4*L)"},
+    "sgd_decreasing": {"gamma0": "(alpha - beta)/(4*L)"},
 }
 
 
@@ -71,6 +72,8 @@ def run(args) -> int:
             from numerics.families import get_problem
             problem = get_problem(result.spec.problem)
             params = numeric_params(result, problem, overrides)
+            if hasattr(result, "bound_inputs"):   # exact sums kept in a bound (H_K of sgd_decreasing)
+                params.update(result.bound_inputs(args.iters))
             sys.stderr.write(f"abcheck verify: simulating {name} on {problem.name} "
                              f"({args.seeds} seeds x {args.iters} iterations) ...\n")
             cc = cross_check(result.method, problem, result.bound, params, seeds=args.seeds, iters=args.iters,

@@ -17,7 +17,7 @@ import math
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from theory.errors import InputError, UnknownNameError
 
@@ -90,17 +90,6 @@ def _builtin() -> None:
 _builtin()
 
 
-def _more() -> None:
-    """Families registered by their own modules (optional: a module not written yet is skipped)."""
-    for mod in ("extra",):
-        try:
-            importlib.import_module(f"numerics.families.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"numerics.families.{mod}":
-                raise
-
-
-_more()
 
 
 def list_problems() -> list[dict]:

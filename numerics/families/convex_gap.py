@@ -28,6 +28,8 @@ class ConvexGap(Problem):
         noise = check_float("noise", noise, 0.0, 1e3)
         lam = check_float("lam", lam, 0.0, 1e3)
         seed = check_int("seed", seed, 0, 2 ** 31 - 1)
+        if n * d > 10_000_000:
+            raise InputError(f"convex-gap: n*d = {n * d} is above 1e7 (the design matrix is dense); use highdim")
         if lam == 0 and n < d:
             raise InputError(f"convex-gap with lam = 0 needs n >= d (a unique minimizer), got n={n}, d={d}")
         rng = np.random.default_rng(seed)

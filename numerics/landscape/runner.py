@@ -1,7 +1,8 @@
 """Running an experiment: every configuration x seed through ``measure_run``, written as it goes.
 
 Per configuration the pooled triples (all seeds) give the exact feasible (alpha, beta) polygon
-(``numerics.region.feasible_region``, window [0, 10]^2 by default, alpha >= beta), the Aiming, PL and
+(``numerics.region.feasible_region``, window [0, 10]^2 by default, alpha >= beta; and, as
+``region_gap_0_1``, with alpha >= beta + 0.1 as in the paper's heat-maps), the Aiming, PL and
 QCvx statistics (``stats``), an estimate of sigma_int and of the stationary-point height bound:
 
     sigma_int_estimate = mean_k (f_{i_k}(x_K) - f^*)   (x_K standing in for the minimizer set S),
@@ -41,6 +42,8 @@ def summarize_runs(runs: Sequence[RunMeasurement], window=DEFAULT_WINDOW) -> dic
     c = np.concatenate([r.columns["c"] for r in runs])
     reg = region_json(a, b, c, window)
     out = summarize(runs, region=reg)
+    gap = region_json(a, b, c, window, min_gap=0.1)
+    out["region_gap_0_1"] = {"min_gap": 0.1, "empty": gap["empty"], "vertices": gap["vertices"], "best": gap["best"]}
     ref = np.concatenate([r.columns["loss_ref"] - r.f_star for r in runs])
     sigma = float(np.mean(ref)) if ref.size else None
     out["sigma_int_estimate"] = sigma
@@ -116,6 +119,7 @@ def run_experiment(name: "str | E.Experiment", *, quick: bool = False, out_dir: 
         bar = tqdm(desc=f"landscape {name}{' (quick)' if quick else ''}", unit="step", file=sys.stderr,
                    total=total, leave=False, dynamic_ncols=True)
     header = {"experiment": name, "title": exp.title, "quick": quick, "seeds": list(seeds),
+              "window": {"alpha": list(window[0]), "beta": list(window[1])},
               "options": {k: v for k, v in options.items() if v is not None}, "per_sample": per_sample,
               "abcheck_version": __version__, "paper_setup": exp.paper_setup,
               "paper_finding": exp.paper_finding, "substitution": exp.substitution, "varied": exp.varied}
@@ -174,7 +178,9 @@ def run_experiment(name: "str | E.Experiment", *, quick: bool = False, out_dir: 
                 from .plots import landscape_figure
                 landscape_figure(runs, cs["region"], str(folder / f"landscape_{stem}.png"),
                                  title=f"{exp.title}: {cfg.label} ({len(runs)} seeds)")
+                (a0, a1), (b0, b1) = window
                 plot_heatmap(a, b, c, str(folder / f"heatmap_{stem}.png"), min_gap=0.1,
+                             alphas=np.linspace(a0, a1, 161), betas=np.linspace(max(b0, 0.0), b1, 161),
                              title=f"{exp.title}: {cfg.label}: min T (alpha >= beta + 0.1)")
                 cs["figures"] = [f"landscape_{stem}.png", f"heatmap_{stem}.png"]
             cfg_summaries.append(cs)

@@ -53,13 +53,15 @@ def config_row(exp: str, cfg: dict) -> list[str]:
     early = aim.get("fraction_negative_first_20pct")
     aim_s = "-" if fneg is None else f"{100 * fneg:.1f}% (first 20%: {_g(None if early is None else 100 * early, 3)}%)"
     seeds = len(cfg.get("runs") or [])
-    return [exp, cfg["label"], str(seeds), str(cfg.get("steps", 0)), ar, br, best_s, mu_s, aim_s]
+    g = cfg.get("region_gap_0_1")
+    gap_s = "-" if g is None else ("no" if g["empty"] else "yes")
+    return [exp, cfg["label"], str(seeds), str(cfg.get("steps", 0)), ar, br, gap_s, best_s, mu_s, aim_s]
 
 
 def results_table(summaries: Iterable[dict]) -> str:
     """Markdown: a per-configuration table, then a per-experiment comparison with the paper."""
     summaries = list(summaries)
-    head = ["experiment", "setting", "seeds", "steps", "alpha range", "beta range",
+    head = ["experiment", "setting", "seeds", "steps", "alpha range", "beta range", "feasible with alpha >= beta + 0.1",
             "best beta/(alpha-beta) at (alpha, beta)", "PL mu_min: delta=2 (range over delta 1..2)",
             "Aiming fails (a_k < 0)"]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

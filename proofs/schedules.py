@@ -1,0 +1,270 @@
+"""SGD with the schedule gamma_k = gamma0/sqrt(k+1): lemmas, certificates and rate (untrusted derivation).
+
+Every statement below is either a kernel-checked lemma (``proofs.kernel.check``) or a conclusion of a
+trusted rule in ``proofs.rules`` applied to kernel-checked lemmas. With s_k = sqrt(k+1), gamma_k = gamma0/s_k:
+
+1. one-step (kernel, k >= 0): ||x - gamma_k grad f_i - x_p||^2 <= d2 - A_k (f - f_p) + B_k (f_p - f_star),
+   A_k = 2 gamma_k (alpha - beta - L gamma_k), B_k = 2 gamma_k (beta + L gamma_k)  (derived by
+   ``derive_lyapunov`` for a constant step gamma, then gamma := gamma_k and re-checked);
+2. (kernel) gamma0 <= (alpha - beta)/(2L) implies A_k - a_k >= 0 with a_k = (alpha - beta) gamma_k, and a_k > 0;
+3. (kernel + rule telescoping_sum) 1/s_k >= 2 (s_{k+1} - s_k), hence S_K := sum_{k<K} 1/s_k >= 2 (sqrt(K+1) - 1);
+   (kernel + rule) 1/(k+1) >= 0, hence H_K := sum_{k<K} 1/(k+1) >= 0.  H_K is kept exact in the rate;
+   H_K <= 1 + ln K is a classical remark, NOT kernel-checked;
+4. (rule weighted_telescoping) min_{k<K} E[f(x_k) - f*] <= (D0 + sigma_int sum B_k)/sum a_k
+   = (D0 + sigma_int (2 beta gamma0 S_K + 2 L gamma0^2 H_K)) / ((alpha - beta) gamma0 S_K);
+5. (kernel + rule instantiate_sums) that is <= the rate
+   (D0 + 2 L gamma0^2 sigma_int H_K) / (2 gamma0 (alpha - beta) (sqrt(K+1) - 1)) + 2 beta sigma_int/(alpha - beta).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import sympy as sp
+
+from proofs.certificate import Certificate, Fact, KernelResult, Lemma, Square, Term
+from proofs.context import one_step_context, parameter_context
+from proofs.derive import derive_lyapunov
+from proofs.implication import condition_from_relational
+from proofs.kernel import check, lyapunov_goal, split_cases
+from proofs.rules import Conclusion, instantiate_sums, telescoping_sum, weighted_telescoping
+from theory.methods import get_method
+from theory.symbols import D0, K, L, alpha, beta, gamma, gamma0, k, sigma_int, step as STEP, sym
+
+S_K, H_K = sym("S_K"), sym("H_K")      # sum_{k<K} 1/sqrt(k+1), sum_{k<K} 1/(k+1)
+ASSUMPTIONS = ("alpha_beta", "smooth")
+s_k, s_next, s_K = sp.sqrt(k + 1), sp.sqrt(k + 2), sp.sqrt(K + 1)
+gamma_k = gamma0 / s_k
+a_k = (alpha - beta) * gamma_k
+#: gamma0 <= (alpha - beta)/(2L), as conditions expr >= 0
+STEP_CONDITION = sp.Le(gamma0, (alpha - beta) / (2 * L))
+SUM_LOWER = 2 * s_K - 2                 # proved lower bound of S_K
+
+
+def rate_for(P: sp.Expr) -> sp.Expr:
+    """The rate obtained from S_K >= P: (D0 + 2 L gamma0^2 sigma_int H_K)/(gamma0 (alpha - beta) P) + 2 beta sigma_int/(alpha - beta)."""
+    return (D0 + 2 * L * gamma0**2 * sigma_int * H_K) / (gamma0 * (alpha - beta) * P) + 2 * beta * sigma_int / (alpha - beta)
+
+
+#: the stated rate (H_K kept exact)
+RATE = rate_for(SUM_LOWER)
+
+
+@dataclass
+class Proved:
+    """(lemma, certificates, kernel result) triple, the shape ``TheoremResult.lemmas`` lists."""
+    lemma: Lemma
+    certificates: dict
+    kernel: KernelResult
+
+
+def _params_ctx():
+    ctx = parameter_context((gamma0,))
+    conds = condition_from_relational(STEP_CONDITION, set(ctx.positive), set(ctx.nonnegative))
+    for e, strict in conds:
+        ctx.add_condition(e, strict)
+    return ctx, conds
+
+
+def _lemma(name, goal, ctx, extra_nonneg=(), hyps=(), strict=False, definitions=()) -> Lemma:
+    return Lemma(name, goal, tuple(ctx.hypotheses) + tuple(hyps), tuple(ctx.equalities), tuple(ctx.positive),
+                 tuple(ctx.nonnegative) + tuple(extra_nonneg), strict, definitions)
+
+
+def one_step() -> tuple[Proved, sp.Expr, sp.Expr]:
+    """Step 1: derive A(gamma), B(gamma) for a constant step, substitute gamma := gamma_k, re-check."""
+    d = derive_lyapunov("sgd", gamma, ASSUMPTIONS, (gamma,))
+    sub = {gamma: gamma_k}
+    A, B = sp.factor(d.A.xreplace(sub)), sp.factor(d.B.xreplace(sub))
+    certs = {lab: Certificate(tuple(Term(t.multiplier.xreplace(sub), tuple(x.xreplace(sub) for x in t.factors))
+                                    for t in c.terms), c.eq_terms, c.squares, c.facts, c.slack)
+             for lab, c in d.certificates.items()}
+    lem = _lemma("sgd_decreasing_one_step", lyapunov_goal(STEP, A, B, 0), one_step_context(ASSUMPTIONS, (gamma0,)),
+                 (k,), definitions=((STEP, gamma_k),))
+    return Proved(lem, certs, check(lem, certs)), A, B
+
+
+def sqrt_ge_one(x: sp.Symbol) -> Fact:
+    """sqrt(x+1) - 1 >= 0 for x >= 0: sqrt(x+1) - 1 = x/(sqrt(x+1) + 1)."""
+    return Fact(sp.sqrt(x + 1) - 1, Certificate(terms=(Term(1 / (sp.sqrt(x + 1) + 1), (x,)),)))
+
+
+def a_lower(A: sp.Expr) -> Proved:
+    """Step 2: A_k - a_k = (gamma0/s)(alpha - beta - 2 L gamma0) + (2 L gamma0^2/s^2)(s - 1) >= 0."""
+    ctx, conds = _params_ctx()
+    h = conds[-1][0]                                   # alpha - beta - 2 L gamma0 (primitive form)
+    lem = _lemma("sgd_decreasing_A_lower", A - a_k, ctx, (k,))
+    scale = sp.cancel((alpha - beta - 2 * L * gamma0) / h)
+    cert = Certificate(terms=(Term(scale * gamma0 / s_k, (h,)), Term(2 * L * gamma0**2 / (k + 1), (s_k - 1,))),
+                       facts=(sqrt_ge_one(k),))
+    return Proved(lem, {"main": cert}, check(lem, {"main": cert}))
+
+
+def a_positive() -> Proved:
+    ctx, _ = _params_ctx()
+    lem = _lemma("sgd_decreasing_a_positive", a_k, ctx, (k,), strict=True)
+    return Proved(lem, {"main": Certificate(slack=a_k)}, check(lem, {"main": Certificate(slack=a_k)}))
+
+
+def per_term_sqrt(factor: sp.Expr = sp.Integer(2)) -> Proved:
+    """1/s_k - factor (s_{k+1} - s_k) >= 0; for factor 2 the certificate is (1/s_k) (s_{k+1} - s_k)^2:
+    (s_{k+1} - s_k)^2/s_k = (2k + 3 - 2 s_k s_{k+1})/s_k = 1/s_k - 2 (s_{k+1} - s_k)."""
+    lem = Lemma("sum_inv_sqrt_per_term", 1 / s_k - factor * (s_next - s_k), nonnegative=(k,))
+    cert = Certificate(squares=(Square(1 / s_k, s_next - s_k),))
+    return Proved(lem, {"main": cert}, check(lem, {"main": cert}))
+
+
+def per_term_harmonic() -> Proved:
+    lem = Lemma("sum_harmonic_per_term", 1 / (k + 1), nonnegative=(k,))
+    cert = Certificate(terms=(Term(1 / (k + 1), ()),))
+    return Proved(lem, {"main": cert}, check(lem, {"main": cert}))
+
+
+def rate_lemma(claimed: sp.Expr, A_sum: sp.Expr, B_sum: sp.Expr, P: sp.Expr = SUM_LOWER) -> Proved:
+    """claimed - (D0 + sigma_int B_sum)/A_sum >= 0 given S_K >= P (default 2 sqrt(K+1) - 2), H_K >= 0, K > 0.
+    Certificate: the difference divided by (S_K - P), split into its additive terms, as multipliers of the
+    hypothesis S_K - P >= 0 (for the stated rate: (D0 + 2 L gamma0^2 sigma_int H_K)/((alpha - beta) gamma0 P S_K))."""
+    ctx, _ = _params_ctx()
+    hyp = S_K - P
+    ctx.positive.append(K)
+    lem = _lemma("sgd_decreasing_rate", claimed - (D0 + sigma_int * B_sum) / A_sum, ctx,
+                 (D0, sigma_int, H_K), hyps=(("sum_inv_sqrt_lower", hyp),))
+    r = sp.Dummy("r", positive=True)                    # r = sqrt(K+1), K = r^2 - 1: rational in r
+    ratio = sp.factor(sp.cancel(sp.together((lem.goal / hyp).xreplace({s_K: r, K: r**2 - 1}))))
+    num, den = sp.fraction(ratio)
+    terms = tuple(Term((t / den).xreplace({r: s_K}), (hyp,)) for t in sp.Add.make_args(sp.expand(num)))
+    facts = (Fact(s_K - 1, Certificate(), K / (s_K + 1), True), Fact(S_K, Certificate(terms=(Term(sp.Integer(1), (hyp,)),)), P, True))
+    cert = Certificate(terms=terms, facts=facts)
+    return Proved(lem, {"main": cert}, check(lem, {"main": cert}))
+
+
+@dataclass
+class ScheduleDerivation:
+    A: sp.Expr
+    B: sp.Expr
+    C: sp.Expr
+    rate: sp.Expr
+    conditions: list = field(default_factory=list)
+
+
+@dataclass
+class ScheduleTheoremResult:
+    """Quacks like ``proofs.theorems.TheoremResult``; ``rules`` are the trusted-rule conclusions used."""
+    spec: object
+    method: object
+    derivation: ScheduleDerivation
+    proofs: list[Proved]
+    rules: list[Conclusion]
+    bound: sp.Expr
+    conditions: list
+    seconds: float
+    backends: dict = field(default_factory=dict)
+    implications: list = field(default_factory=list)
+    rate_proof: None = None
+
+    @property
+    def lemmas(self) -> list[tuple[Lemma, dict, KernelResult]]:
+        return [(p.lemma, p.certificates, p.kernel) for p in self.proofs]
+
+    @property
+    def proved(self) -> bool:
+        return all(p.kernel.proved for p in self.proofs) and all(r.holds for r in self.rules)
+
+    def bound_inputs(self, iterations: int) -> dict[str, float]:
+        """Numeric value of the exact sum kept in the bound: H_K = sum_{k<K} 1/(k+1)."""
+        return {"H_K": float(sum(1.0 / (j + 1) for j in range(iterations)))}
+
+
+def prove_sgd_decreasing(spec=None, claimed: sp.Expr = RATE) -> ScheduleTheoremResult:
+    """Steps 1-5 of the module docstring; ``claimed`` may be replaced to test stronger statements."""
+    t0 = time.perf_counter()
+    step1, A, B = one_step()
+    step2, step2b = a_lower(A), a_positive()
+    sq, hm = per_term_sqrt(), per_term_harmonic()
+    sum_sqrt = telescoping_sum(sq.kernel, 1 / s_k, 2 * s_k)
+    sum_harm = telescoping_sum(hm.kernel, 1 / (k + 1), sp.Integer(0))
+    tele = weighted_telescoping(step1.kernel, step2.kernel, step2b.kernel, gamma_k, A, B, a_k)
+    parts = ((S_K, sum_sqrt, (alpha - beta) * gamma0, 2 * beta * gamma0), (H_K, sum_harm, sp.Integer(0), 2 * L * gamma0**2))
+    final = rate_lemma(claimed, sum(p[2] * p[0] for p in parts), sum(p[3] * p[0] for p in parts))
+    inst = instantiate_sums(tele, parts, final.kernel, claimed)
+    ctx, conds = _params_ctx()
+    rate = (D0 + sigma_int * sp.Sum(B, (k, 0, K - 1))) / sp.Sum(a_k, (k, 0, K - 1))
+    deriv = ScheduleDerivation(A, B, sp.Integer(0), rate, [])
+    return ScheduleTheoremResult(spec, get_method("sgd_decreasing"), deriv, [step1, step2, step2b, sq, hm, final],
+                                 [sum_sqrt, sum_harm, tele, inst], claimed, conds[:1], time.perf_counter() - t0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# AdaGrad-norm-max (a method with memory): one-step inequality with the state, and the state's monotonicity.
+# State before step k: c2_prev = c_{k-1}^2, b2_prev = b_{k-1}^2 (b_{-1}^2 = b0^2 > 0, c_{-1}^2 = 0); bounded
+# gradients g2 <= G, and the invariant c2_prev <= G (it holds at k = 0 and is preserved: lemma c_k^2 <= G).
+# With M = max{c2_prev, g2}: gamma_k = gamma/sqrt(b2_prev + M), c_k^2 = M, b_k^2 = b2_prev + M.
+
+G = sym("G")                                           # bound on ||grad f_i||^2
+ADAGRAD_ASSUMPTIONS = ("alpha_beta",)
+_b, _c2 = sp.Symbol("b2_prev", real=True), sp.Symbol("c2_prev", real=True)
+f_, fs_, fp_, g2_ = sym("f"), sym("f_star"), sym("f_p"), sym("g2")
+_M = sp.Max(_c2, g2_)
+gamma_lo = gamma / sp.sqrt(_b + G)                     # F_k-measurable lower bound of gamma_k
+gamma_hi = gamma / sp.sqrt(_b + _c2)                   # F_k-measurable upper bound of gamma_k
+
+
+def _adagrad_ctx():
+    ctx = one_step_context(ADAGRAD_ASSUMPTIONS, (gamma, _b))
+    ctx.nonnegative += [_c2, G]
+    ctx.hypotheses += [("bounded_gradients", G - g2_), ("state_invariant", G - _c2)]
+    return ctx
+
+
+def _sqrt_gap(x: sp.Expr, y: sp.Expr, diff: sp.Expr) -> Term:
+    """gamma/sqrt(y) - gamma/sqrt(x) = gamma (x - y)/(sqrt(x) sqrt(y) (sqrt(x) + sqrt(y))), diff = x - y >= 0."""
+    return Term(gamma / (sp.sqrt(x) * sp.sqrt(y) * (sp.sqrt(x) + sp.sqrt(y))), (diff,))
+
+
+def adagrad_lemmas() -> list[Proved]:
+    """Kernel-checked, per case of the max (certificates in the comments of each block):
+    one step: ||x+ - x_p||^2 <= d2 - 2(alpha-beta) gamma_lo (f - f_star) + 2 alpha gamma_hi (f_p - f_star)
+              + gamma^2 - b2_prev gamma_k^2      [the last two = gamma^2 (b_k^2 - b_{k-1}^2)/b_k^2];
+    gamma_k <= gamma_{k-1} = gamma/sqrt(b2_prev);  gamma_lo <= gamma_k <= gamma_hi;
+    c_{k-1}^2 <= c_k^2 <= G;  0 <= b_k^2 - b_{k-1}^2 <= G."""
+    ctx = _adagrad_ctx()
+    step_def = ((STEP, get_method("adagrad_norm_max").step),)
+    hyp_ab = ctx.hypotheses[[n for n, _ in ctx.hypotheses].index("alpha_beta")][1]
+    one = _lemma("adagrad_one_step", lyapunov_goal(STEP, 0, 0, 0) - 2 * (alpha - beta) * gamma_lo * (f_ - fs_)
+                 + 2 * alpha * gamma_hi * (fp_ - fs_) + gamma**2 - _b * STEP**2, ctx, definitions=step_def)
+    lo_gap, hi_gap = lambda m: gamma / sp.sqrt(_b + m) - gamma_lo, lambda m: gamma_hi - gamma / sp.sqrt(_b + m)
+    certs_one, certs_mono, certs_range = {}, {}, {}
+    for m, other in ((_c2, g2_), (g2_, _c2)):
+        label = f"step: Max={m}"
+        st = gamma / sp.sqrt(_b + m)
+        # goal = 2 step [alpha-beta hyp] + 2(alpha-beta)(step - gamma_lo)(f - f_star)
+        #        + 2 alpha (gamma_hi - step)(f_p - f_star) + gamma^2 (m - g2)/(b + m)
+        facts = [Fact(lo_gap(m), Certificate(terms=(_sqrt_gap(_b + G, _b + m, G - m),)))]
+        terms = [Term(2 * st, (hyp_ab,)), Term(2 * (alpha - beta), (lo_gap(m), f_ - fs_))]
+        if m == g2_:
+            facts.append(Fact(hi_gap(m), Certificate(terms=(_sqrt_gap(_b + g2_, _b + _c2, g2_ - _c2),))))
+            terms.append(Term(2 * alpha, (hi_gap(m), fp_ - fs_)))
+        else:
+            terms.append(Term(gamma**2 / (_b + m), (_c2 - g2_,)))
+        certs_one[label] = Certificate(terms=tuple(terms), facts=tuple(facts))
+        # gamma/sqrt(b) - gamma/sqrt(b + m) = gamma m /(...) >= 0
+        certs_mono[label] = Certificate(terms=(_sqrt_gap(_b + m, _b, m),))
+        certs_range[label] = certs_one[label].facts
+    mono = _lemma("adagrad_step_nonincreasing", gamma / sp.sqrt(_b) - STEP, ctx, definitions=step_def)
+    out = [Proved(one, certs_one, check(one, certs_one)), Proved(mono, certs_mono, check(mono, certs_mono))]
+    lo = _lemma("adagrad_step_lower", STEP - gamma_lo, ctx, definitions=step_def)
+    hi = _lemma("adagrad_step_upper", gamma_hi - STEP, ctx, definitions=step_def)
+    lo_c = {lab: Certificate(terms=(Term(sp.Integer(1), (fs[0].expr,)),), facts=fs[:1]) for lab, fs in certs_range.items()}
+    hi_c = {lab: (Certificate(terms=(Term(sp.Integer(1), (fs[1].expr,)),), facts=fs[1:]) if len(fs) > 1
+                  else Certificate()) for lab, fs in certs_range.items()}
+    out += [Proved(lo, lo_c, check(lo, lo_c)), Proved(hi, hi_c, check(hi, hi_c))]
+    # state (no step involved): c_k^2 - c_{k-1}^2 = M - c2_prev >= 0; G - c_k^2 = G - M >= 0 (the invariant, and
+    # b_k^2 - b_{k-1}^2 = M <= G); b_k^2 - b_{k-1}^2 = M >= 0. Per case each goal is 0, a hypothesis or a case
+    # condition: certificate 1 * goal (the kernel checks that the goal is one of these).
+    for name, goal in (("adagrad_c2_nondecreasing", _M - _c2), ("adagrad_c2_invariant", G - _M),
+                       ("adagrad_b2_nondecreasing", _M)):
+        lem = _lemma(name, goal, ctx)
+        certs = {case.label: Certificate() if case.goal == 0 else Certificate(terms=(Term(sp.Integer(1), (case.goal,)),))
+                 for case in split_cases(goal)}
+        out.append(Proved(lem, certs, check(lem, certs)))
+    return out
