@@ -17,7 +17,8 @@ Steps:
      non-extreme points never changes the hull), finishing with a sequential Graham scan.
   3. Crossing points of consecutive facets: 2x2 linear solves.
   4. Verification of every half-plane at the polygon's vertices via the support function; any
-     violated (beyond a relative 1e-10) is clipped in. Rounding is the only source of error.
+     violated (beyond a relative 1e-9) is clipped in. Rounding is the only source of error: every
+     sample passes every vertex to within 1e-9 (|a_j| + |(b_j, c_j)| * window scale).
 """
 from __future__ import annotations
 

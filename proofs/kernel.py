@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import sympy as sp
 
-from proofs.certificate import (Case, CaseResult, Certificate, Condition, KernelResult, Lemma, ZERO)
+from proofs.certificate import (Case, CaseResult, Certificate, Condition, EqTerm, KernelResult, Lemma, Square,
+                                Term, ZERO)
 from theory.symbols import D0, K, sigma_int, sigma_pos, d2, f, f_p, f_star, g2, gd
 
 _BRANCHING = (sp.Min, sp.Max, sp.Piecewise)
@@ -137,9 +138,17 @@ def _is_zero_rational_function(e: sp.Expr) -> bool:
     return sp.Poly(num, *gens, domain=sp.QQ).is_zero if gens else num == 0
 
 
+def _sympified(c: Certificate) -> Certificate:
+    S = sp.sympify
+    return Certificate(tuple(Term(S(t.multiplier), tuple(map(S, t.factors))) for t in c.terms),
+                       tuple(EqTerm(S(q.multiplier), S(q.equality)) for q in c.eq_terms),
+                       tuple(Square(S(q.weight), S(q.base)) for q in c.squares), c.facts, S(c.slack))
+
+
 def check_certificate(target: sp.Expr, strict: bool, hyps: list, eqs: list, pos: set, nonneg: set,
                       cert: Certificate) -> str | None:
     """None if ``cert`` proves target >= 0 (> 0 if strict) in this context; else the reason it does not."""
+    target, cert = sp.sympify(target), _sympified(cert)
     for fact in cert.facts:
         why = check_certificate(fact.expr - fact.lower, False, hyps, eqs, pos, nonneg, fact.certificate)
         if why or fact.certificate.facts:

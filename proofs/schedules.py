@@ -34,7 +34,7 @@ from theory.symbols import D0, K, L, alpha, beta, gamma, gamma0, k, sigma_int, s
 S_K, H_K = sym("S_K"), sym("H_K")      # sum_{k<K} 1/sqrt(k+1), sum_{k<K} 1/(k+1)
 ASSUMPTIONS = ("alpha_beta", "smooth")
 s_k, s_next, s_K = sp.sqrt(k + 1), sp.sqrt(k + 2), sp.sqrt(K + 1)
-gamma_k = gamma0 / s_k
+gamma_k = get_method("sgd_decreasing").step     # gamma0/sqrt(k+1), the method's own expression
 a_k = (alpha - beta) * gamma_k
 #: gamma0 <= (alpha - beta)/(2L), as conditions expr >= 0
 STEP_CONDITION = sp.Le(gamma0, (alpha - beta) / (2 * L))
@@ -170,6 +170,14 @@ class ScheduleTheoremResult:
     def proved(self) -> bool:
         return all(p.kernel.proved for p in self.proofs) and all(r.holds for r in self.rules)
 
+    @property
+    def backend_lemmas(self) -> list[tuple[Lemma, dict, KernelResult]]:
+        """Sqrt-free restatements (``desqrt``), kernel-checked again, for the z3 and Coq cross-checks."""
+        if not hasattr(self, "_backend"):
+            self._backend = [(lem, certs, check(lem, certs)) for lem, certs in
+                             (desqrt(p.lemma, p.certificates) for p in self.proofs)]
+        return self._backend
+
     def bound_inputs(self, iterations: int) -> dict[str, float]:
         """Numeric value of the exact sum kept in the bound: H_K = sum_{k<K} 1/(k+1)."""
         return {"H_K": float(sum(1.0 / (j + 1) for j in range(iterations)))}
@@ -268,3 +276,71 @@ def adagrad_lemmas() -> list[Proved]:
                  for case in split_cases(goal)}
         out.append(Proved(lem, certs, check(lem, certs)))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Sqrt-free restatement for the z3 and Coq cross-checks (neither reads b**(1/2)); untrusted, re-checked by the
+# kernel. Each atom sqrt(b) becomes a fresh symbol r with r >= 0 (r > 0 when b is manifestly positive) and the
+# equality r^2 - b == 0; for b >= 0 these say exactly r = sqrt(b), so the statement is the same. Certificate
+# identities that held with sqrt(b)^2 = b now need equality terms: divide the residual's numerator by r^2 - b.
+
+def _roots_of(exprs) -> list[sp.Expr]:
+    out: list[sp.Expr] = []
+    for e in exprs:
+        for n in sp.preorder_traversal(sp.sympify(e)):
+            if isinstance(n, sp.Pow) and n.exp.is_Rational and n.exp.q == 2 and n.base not in out:
+                out.append(n.base)
+    return sorted(out, key=sp.default_sort_key)
+
+
+def _cert_exprs(c: Certificate) -> list:
+    out = [c.slack] + [x for t in c.terms for x in (t.multiplier, *t.factors)] + \
+        [x for q in c.eq_terms for x in (q.multiplier, q.equality)] + [x for s in c.squares for x in (s.weight, s.base)]
+    return out + [x for fa in c.facts for x in (fa.expr, fa.lower, *_cert_exprs(fa.certificate))]
+
+
+def _eq_terms(target, cert: Certificate, roots: dict) -> tuple:
+    """Equality terms mu_j (r_j^2 - b_j) making ``cert`` an identity for ``target`` (both already translated)."""
+    from proofs.certificate import EqTerm
+    res = target - cert.slack - sum(t.multiplier * sp.Mul(*t.factors) for t in cert.terms) \
+        - sum(q.multiplier * q.equality for q in cert.eq_terms) - sum(s.weight * s.base**2 for s in cert.squares)
+    num, den = sp.fraction(sp.cancel(sp.together(res)))
+    out = []
+    for b, r in roots.items():
+        q, num = sp.div(sp.Poly(sp.expand(num), r), sp.Poly(r**2 - b, r))
+        q, num = q.as_expr(), num.as_expr()
+        if q != 0:
+            out.append(EqTerm(sp.cancel(q / den), r**2 - b))
+    return tuple(out)
+
+
+def desqrt(lemma: Lemma, certs: dict[str, Certificate]) -> tuple[Lemma, dict[str, Certificate]]:
+    """The restatement described above, with translated certificates (not yet checked)."""
+    from proofs.kernel import sign
+    bases = _roots_of([lemma.goal, *(e for _, e in lemma.definitions), *(e for _, e in lemma.hypotheses)]
+                      + [x for c in certs.values() for x in _cert_exprs(c)])
+    if not bases:
+        return lemma, certs
+    roots = {b: sp.Symbol(f"r{i}", real=True) for i, b in enumerate(bases)}
+
+    def tr(e):
+        return sp.sympify(e).replace(lambda n: isinstance(n, sp.Pow) and n.exp.is_Rational and n.exp.q == 2
+                                     and n.base in roots, lambda n: roots[n.base] ** n.exp.p)
+    pos, nonneg = set(lemma.positive), set(lemma.nonnegative)
+    new_pos = tuple(r for b, r in roots.items() if sign(b, pos, nonneg) == "pos")
+    new_nonneg = tuple(r for r in roots.values() if r not in new_pos)
+    eqs = tuple((f"sqrt_{r}", r**2 - b) for b, r in roots.items())
+    lem = Lemma(lemma.name + "_nosqrt", tr(lemma.goal), tuple((n, tr(e)) for n, e in lemma.hypotheses),
+                lemma.equalities + eqs, lemma.positive + new_pos, lemma.nonnegative + new_nonneg, lemma.strict,
+                tuple((s, tr(e)) for s, e in lemma.definitions))
+
+    def tr_cert(c: Certificate, target) -> Certificate:
+        facts = tuple(Fact(tr(fa.expr), tr_cert(fa.certificate, tr(fa.expr) - tr(fa.lower)), tr(fa.lower), fa.strict)
+                      for fa in c.facts)
+        out = Certificate(tuple(Term(tr(t.multiplier), tuple(tr(x) for x in t.factors)) for t in c.terms),
+                          tuple(type(q)(tr(q.multiplier), tr(q.equality)) for q in c.eq_terms),
+                          tuple(Square(tr(s.weight), tr(s.base)) for s in c.squares), facts, tr(c.slack))
+        return Certificate(out.terms, out.eq_terms + _eq_terms(target, out, {b: roots[b] for b in roots}),
+                           out.squares, out.facts, out.slack)
+    targets = {case.label: case.goal for case in split_cases(lem.goal, lem.definitions)}
+    return lem, {lab: tr_cert(c, targets[lab]) for lab, c in certs.items() if lab in targets}

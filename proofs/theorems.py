@@ -129,14 +129,15 @@ def run_backends(result: TheoremResult, z3: bool = True, coq: bool = True, out_d
     """z3 and Coq cross-checks of every lemma; returns {"z3": {...}, "coq": {...}} summaries."""
     from proofs.coq_export import coq_check
     from proofs.z3_backend import z3_prove
+    lemmas = getattr(result, "backend_lemmas", None) or result.lemmas   # sqrt-free restatements, if any
     out: dict = {}
     if z3:
-        runs = [z3_prove(lem, z3_timeout_ms) for lem, _, _ in result.lemmas]
+        runs = [z3_prove(lem, z3_timeout_ms) for lem, _, _ in lemmas]
         status = "proved" if all(r.status == "proved" for r in runs) else \
             ("refuted" if any(r.status == "refuted" for r in runs) else "unknown")
         out["z3"] = {"status": status, "lemmas": [{"lemma": lem.name, "status": r.status, "reason": r.reason,
                                                    "seconds": round(r.seconds, 3)}
-                                                  for (lem, _, _), r in zip(result.lemmas, runs)]}
+                                                  for (lem, _, _), r in zip(lemmas, runs)]}
     else:
         out["z3"] = {"status": "skipped", "reason": "disabled by --no-z3"}
     if coq:
@@ -144,7 +145,7 @@ def run_backends(result: TheoremResult, z3: bool = True, coq: bool = True, out_d
         if shutil.which("coqc") is None:
             out["coq"] = {"status": "skipped", "reason": "coqc not found (install Debian's coq)"}
         else:
-            runs = [coq_check(lem, certs, out_dir) for lem, certs, k in result.lemmas if k.proved]
+            runs = [coq_check(lem, certs, out_dir) for lem, certs, k in lemmas if k.proved]
             status = "proved" if runs and all(r.status == "proved" for r in runs) else "failed"
             out["coq"] = {"status": status, "lemmas": [{"path": r.path, "status": r.status, "reason": r.reason[:300],
                                                         "seconds": round(r.seconds, 2)} for r in runs]}

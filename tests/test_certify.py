@@ -200,3 +200,18 @@ def test_cli_region_ex1_certified(tmp_path, capsys):
     assert png.read_bytes()[:4] == b"\x89PNG"
     # the certified inner polygon lies inside the sampled (outer) polygon: its best max_gap is not larger
     assert d["best"]["max_gap"]["value"] <= d["sampled_best"]["max_gap"]["value"] + 1e-9
+
+
+def test_ex6_sampled_never_certified():
+    """paper-ex6 has no exact reduction here: the verdict is 'sampled'. Hand fact: far away f_i -> 1, so
+    beta >= alpha (1 - min_i f_i(x_p)) is necessary; with f_i(x_p) <= 1/2 at a minimizer between the wells,
+    (2, 0.1) must fail, and the reported point must really violate (checked by autograd residuals)."""
+    p = get_problem("paper-ex6")
+    m = p.membership
+    ok = certify(p, m.alpha, m.beta, samples=2000)
+    assert ok.status == "sampled" and ok.holds and ok.min_margin >= 0
+    bad = certify(p, 2.0, 0.1, samples=2000)
+    assert bad.status == "sampled" and not bad.holds
+    x = torch.tensor([bad.worst_point], dtype=torch.float64)
+    assert float(p.ab_residuals(x, 2.0, 0.1)[0, bad.worst_sample]) == pytest.approx(bad.min_margin, rel=1e-9)
+    assert bad.min_margin < 0

@@ -164,3 +164,22 @@ def test_adagrad_false_variants_rejected(adagrad):
     assert not check(lem, certs).proved
     point = {sp.Symbol("b2_prev", real=True): 1, sp.Symbol("c2_prev", real=True): 0, g2: 3, gamma: 1}
     assert (ADAGRAD_NORM_MAX.step - sch.gamma_hi).xreplace(point) < 0
+
+
+def test_sqrt_free_restatements_are_certified_and_z3_agrees(result):
+    """desqrt: sqrt(b) -> r with r >= 0, r^2 = b; the kernel re-checks, and z3 (which reads no sqrt) proves the
+    restated per-term and rate lemmas and finds a model violating the perturbed per-term lemma (factor 2.2)."""
+    from proofs.kernel import check
+    from proofs.z3_backend import z3_prove
+    backend = {lem.name: (lem, kr) for lem, _, kr in result.backend_lemmas}
+    assert all(kr.proved for _, kr in backend.values()) and len(backend) == len(result.proofs)
+    for name in ("sum_inv_sqrt_per_term_nosqrt", "sgd_decreasing_rate_nosqrt"):
+        lem = backend[name][0]
+        assert not any(isinstance(n, sp.Pow) and n.exp.q == 2 for n in sp.preorder_traversal(lem.goal) if n.is_Pow
+                       and n.exp.is_Rational)
+        assert z3_prove(lem, 5000).status == "proved"
+    bad = sch.per_term_sqrt(sp.Rational(11, 5))
+    lem, certs = sch.desqrt(bad.lemma, bad.certificates)
+    assert not check(lem, certs).proved
+    z = z3_prove(lem, 5000)   # z3's model is algebraic (r^2 = k + 2); its rational re-check cannot confirm it
+    assert z.status == "refuted" or (z.status == "unknown" and "found a model" in z.reason)

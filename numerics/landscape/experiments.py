@@ -155,8 +155,9 @@ def _build_lstm(quick: bool, o: dict) -> list[Config]:
     hidden = (16,) if quick else (16, 64)
     epochs = 4 if quick else 10
     return [Config(f"hidden={h}", h, (lambda h=h: models.LSTMLM(vocab, 16, h, 3).double()), models.sequence_ce,
-                   (x, y), _sgd(1.0), 32, epochs,
-                   params={"hidden": h, "layers": 3, "vocab": vocab, "length": length, "sequences": n, "lr": 1.0})
+                   (x, y), (lambda p: torch.optim.Adam(p, lr=0.01)), 32, epochs,
+                   params={"hidden": h, "layers": 3, "vocab": vocab, "length": length, "sequences": n,
+                           "optimizer": "adam", "lr": 0.01})
             for h in hidden]
 
 
