@@ -21,7 +21,7 @@ from proofs.certificate import Lemma
 from proofs.context import Context, one_step_context, parameter_context
 from proofs.derive import Derivation, DerivationError, _cases, _search_case, derive_lyapunov
 from proofs.implication import Proof, condition_from_relational, prove_condition, prove_rate
-from proofs.kernel import check, lyapunov_goal, lyapunov_rate, sign
+from proofs.kernel import check, lyapunov_goal, lyapunov_rate, rate_theorem, sign
 from proofs.sampling import EmptyRegion
 from theory.claims import Claim
 from theory.symbols import f, f_p, f_star, g2, gd, d2, step as STEP
@@ -152,18 +152,20 @@ def decide_claim(claim: Claim, numerics: bool = True, z3_timeout_ms: int = 5000,
             verdict.status, verdict.reason = "proved", "one-step claim certified by the kernel"
         return verdict
     # rate claim: try the derived lemma, then the claim's own one-step lemma
-    attempts = []
+    attempts = []   # (label, A, B, C, one-step kernel result, A > 0 kernel result or None, extra lemmas)
     if d is not None and d.proved:
-        attempts.append(("derived", d.A, d.B, d.C, d.conditions, [(d.lemma, d.certificates, d.kernel),
-                        (d.positivity.lemma, d.positivity_certificates, d.positivity)]))
+        attempts.append(("derived", d.A, d.B, d.C, d.kernel, d.positivity, d.conditions,
+                         [(d.lemma, d.certificates, d.kernel),
+                          (d.positivity.lemma, d.positivity_certificates, d.positivity)]))
     if one_step_ok:
         A, B, C = (claim.one_step.get(k, sp.Integer(0)) for k in ("A", "B", "C"))
-        attempts.append(("stated", A, B, C, [(A, True)], verdict.lemmas[:1]))
-    for label, A, B, C, conds, lemmas in attempts:
+        attempts.append(("stated", A, B, C, verdict.lemmas[0][2], None, [], verdict.lemmas[:1]))
+    for label, A, B, C, one_step_k, positive_k, conds, lemmas in attempts:
         pctx = ctx.copy()
         implied, proofs_ = True, []
         for e, strict in conds:
-            if (e, strict) in stated or (strict and e in pctx.positive) or (not strict and e in pctx.nonnegative + pctx.positive):
+            if e.free_symbols & ORACLE or (e, strict) in stated or e in pctx.positive or \
+                    (not strict and e in pctx.nonnegative):
                 continue
             p = prove_condition(f"{claim.name}_implies", e, strict, pctx)
             proofs_.append(p)
@@ -175,12 +177,19 @@ def decide_claim(claim: Claim, numerics: bool = True, z3_timeout_ms: int = 5000,
             pctx.add_condition(e, strict)
         if not implied:
             continue
+        if positive_k is None:   # A > 0 for the stated lemma, from the stated conditions
+            pa = prove_condition(f"{claim.name}_A_positive", A, True, pctx)
+            proofs_.append(pa)
+            positive_k = pa.kernel
+            if not positive_k.proved:
+                verdict.notes.append(f"{label} lemma: could not certify A = {sp.sstr(A)} > 0")
+                continue
         try:
             r = prove_rate(f"{claim.name}_rate", claim.rate, A, B, C, pctx)
         except (ValueError, EmptyRegion) as exc:
             verdict.notes.append(f"rate implication from the {label} lemma failed: {exc}")
             continue
-        if r.kernel.proved:
+        if r.kernel.proved and rate_theorem(step, A, B, C, claim.rate, one_step_k, positive_k, r.kernel):
             verdict.status = "proved"
             verdict.reason = f"rate implied by the {label} one-step lemma (A = {sp.sstr(A)}), all lemmas certified"
             verdict.lemmas = lemmas + [(p.lemma, p.certificates, p.kernel) for p in proofs_] + \

@@ -237,6 +237,17 @@ def intersect(poly: np.ndarray, n: np.ndarray, r: np.ndarray) -> tuple[np.ndarra
     s = rr - nn @ p0
     d = nn / s[:, None]
     hull = _dual_hull(d)
+    for _ in range(8):  # nearly parallel neighbours give ill-conditioned vertices: drop the second one
+        j, k = hull, np.roll(hull, -1)              # (the verification below clips it back if it matters)
+        det = nn[j, 0] * nn[k, 1] - nn[j, 1] * nn[k, 0]
+        weak = np.abs(det) < 1e-7
+        if not weak.any() or len(hull) <= 3:
+            break
+        drop = np.roll(weak, 1) & ~weak             # drop k only where the previous pair was fine: no cascades
+        if not drop.any():
+            drop = np.roll(weak, 1)
+            drop[np.flatnonzero(drop)[1::2]] = False
+        hull = hull[~drop]
     j, k = hull, np.roll(hull, -1)
     det = nn[j, 0] * nn[k, 1] - nn[j, 1] * nn[k, 0]
     x = (s[j] * nn[k, 1] - s[k] * nn[j, 1]) / det

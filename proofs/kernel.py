@@ -238,3 +238,21 @@ def lyapunov_rate(A: sp.Expr, B: sp.Expr, C: sp.Expr) -> sp.Expr:
     """Averaging over i and telescoping over k < K (THEORY.md section 4), valid when A > 0 and A, B, C are
     constants: min_k E[f(x_k) - f*] <= D0/(A K) + (B sigma_int + C sigma_pos)/A."""
     return D0 / (A * K) + (B * sigma_int + C * sigma_pos) / A
+
+
+def rate_theorem(step, A, B, C, claimed, one_step: KernelResult, positive: KernelResult, rate: KernelResult) -> bool:
+    """min_k E[f(x_k) - f*] <= claimed, for the method with this step, follows when: the one-step lemma is
+    lyapunov_goal(step, A, B, C) >= 0, A > 0 and claimed - lyapunov_rate(A, B, C) >= 0 are proved, A, B, C
+    are free of oracle symbols and k, and the one-step and A > 0 lemmas assume no parameter condition
+    that the rate lemma does not assume (so they apply on the whole region of the rate lemma)."""
+    from theory.symbols import k, step as STEP
+    oracle = {d2, gd, g2, f, f_p, f_star, k}
+    conds = lambda lem: set(lem.positive) | set(lem.nonnegative)  # noqa: E731
+    param = lambda lem: {e for e in conds(lem) if not sp.sympify(e).free_symbols & oracle}  # noqa: E731
+    rate_conds = conds(rate.lemma) | {h for _, h in rate.lemma.hypotheses}
+    return (one_step.proved and positive.proved and rate.proved
+            and one_step.lemma.goal == lyapunov_goal(STEP, A, B, C) and one_step.lemma.definitions == ((STEP, step),)
+            and positive.lemma.goal == A and positive.lemma.strict
+            and rate.lemma.goal == claimed - lyapunov_rate(A, B, C)
+            and not (sp.sympify(A).free_symbols | sp.sympify(B).free_symbols | sp.sympify(C).free_symbols) & oracle
+            and param(one_step.lemma) | param(positive.lemma) <= rate_conds)

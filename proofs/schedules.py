@@ -14,6 +14,9 @@ trusted rule in ``proofs.rules`` applied to kernel-checked lemmas. With s_k = sq
    = (D0 + sigma_int (2 beta gamma0 S_K + 2 L gamma0^2 H_K)) / ((alpha - beta) gamma0 S_K);
 5. (kernel + rule instantiate_sums) that is <= the rate
    (D0 + 2 L gamma0^2 sigma_int H_K) / (2 gamma0 (alpha - beta) (sqrt(K+1) - 1)) + 2 beta sigma_int/(alpha - beta).
+Also here: AdaGrad-norm-max's one-step inequality with state variables and its state facts (``adagrad_lemmas``,
+a partial result, no theorem), and ``desqrt``, the sqrt-free restatement used by the z3/Coq cross-checks.
+See docs/schedules.md.
 """
 from __future__ import annotations
 
@@ -28,8 +31,8 @@ from proofs.derive import derive_lyapunov
 from proofs.implication import condition_from_relational
 from proofs.kernel import check, lyapunov_goal, split_cases
 from proofs.rules import Conclusion, instantiate_sums, telescoping_sum, weighted_telescoping
-from theory.methods import get_method
-from theory.symbols import D0, K, L, alpha, beta, gamma, gamma0, k, sigma_int, step as STEP, sym
+from theory.methods import b2_prev, c2_prev, get_method
+from theory.symbols import D0, K, L, alpha, beta, f, f_p, f_star, g2, gamma, gamma0, k, sigma_int, step as STEP, sym
 
 S_K, H_K = sym("S_K"), sym("H_K")      # sum_{k<K} 1/sqrt(k+1), sum_{k<K} 1/(k+1)
 ASSUMPTIONS = ("alpha_beta", "smooth")
@@ -210,8 +213,8 @@ def prove_sgd_decreasing(spec=None, claimed: sp.Expr = RATE) -> ScheduleTheoremR
 
 G = sym("G")                                           # bound on ||grad f_i||^2
 ADAGRAD_ASSUMPTIONS = ("alpha_beta",)
-_b, _c2 = sp.Symbol("b2_prev", real=True), sp.Symbol("c2_prev", real=True)
-f_, fs_, fp_, g2_ = sym("f"), sym("f_star"), sym("f_p"), sym("g2")
+_b, _c2 = b2_prev, c2_prev
+f_, fs_, fp_, g2_ = f, f_star, f_p, g2
 _M = sp.Max(_c2, g2_)
 gamma_lo = gamma / sp.sqrt(_b + G)                     # F_k-measurable lower bound of gamma_k
 gamma_hi = gamma / sp.sqrt(_b + _c2)                   # F_k-measurable upper bound of gamma_k

@@ -15,6 +15,7 @@ import sympy as sp
 
 from proofs.context import Context, parameter_context
 from proofs.derive import Derivation, derive_lyapunov
+from proofs.kernel import rate_theorem
 from proofs.implication import Proof, condition_from_relational, prove_condition, prove_rate
 from theory.errors import UnknownNameError
 from theory.methods import Method, get_method
@@ -86,7 +87,10 @@ class TheoremResult:
 
     @property
     def proved(self) -> bool:
-        return all(k.proved for _, _, k in self.lemmas)
+        """Every lemma kernel-checked, and the kernel's rate rule accepts their combination."""
+        d, r = self.derivation, self.rate_proof
+        return all(k.proved for _, _, k in self.lemmas) and r is not None and \
+            rate_theorem(d.step, d.A, d.B, d.C, self.bound, d.kernel, d.positivity, r.kernel)
 
 
 def condition_text(expr: sp.Expr, strict: bool) -> str:
@@ -104,8 +108,9 @@ def prove(name: str) -> TheoremResult:
     d = derive_lyapunov(spec.name, method.step, spec.assumptions, positive, use_C=spec.use_C)
     conditions = list(d.conditions)
     implications: list[Proof] = []
-    rate_proof = None
     bound = d.rate
+    ctx = parameter_context(positive, list(d.conditions))
+    rate_proof = prove_rate(f"{name}_rate", bound, d.A, d.B, d.C, ctx)
     if spec.specialization:
         rels, claimed = spec.specialization
         ctx = parameter_context(positive)

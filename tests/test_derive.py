@@ -42,3 +42,20 @@ def test_sps_max_constants_match_hand_derivation():
         assert sp.nsimplify(d.A.xreplace(subs)) == hand
         assert (d.A + d.B).xreplace(subs) == 2 * a * gb
     assert any("2*alpha*c - 2*beta*c - 1" in sp.sstr(e) for e, _ in d.conditions)
+
+
+def test_rate_rule_refuses_mismatched_pieces():
+    """The kernel's rate rule accepts the SGD pieces and refuses them when any link is broken."""
+    from proofs.context import parameter_context
+    from proofs.implication import prove_rate
+    from proofs.kernel import rate_theorem
+    r = prove("sgd")
+    d = r.derivation
+    assert rate_theorem(d.step, d.A, d.B, d.C, r.bound, d.kernel, d.positivity, r.rate_proof.kernel)
+    # a different A than the one the one-step lemma proves
+    assert not rate_theorem(d.step, 2 * d.A, d.B, d.C, r.bound, d.kernel, d.positivity, r.rate_proof.kernel)
+    # a different step than the one-step lemma's definition
+    assert not rate_theorem(2 * d.step, d.A, d.B, d.C, r.bound, d.kernel, d.positivity, r.rate_proof.kernel)
+    # a rate lemma proved on a region where the one-step lemma's condition alpha - beta - L gamma > 0 is not assumed
+    loose = prove_rate("loose", d.rate, d.A, d.B, d.C, parameter_context((gamma,)))
+    assert not rate_theorem(d.step, d.A, d.B, d.C, d.rate, d.kernel, d.positivity, loose.kernel)
