@@ -1,18 +1,13 @@
 """The trusted kernel: the only code that decides whether a certificate proves a lemma.
 
-Everything else (derivations, search, z3, Coq) is untrusted: it proposes certificates or cross-checks.
-The kernel uses exact rational polynomial arithmetic only (SymPy ``together``/``cancel``/``Poly`` over QQ),
-no floating point and no ``simplify``. See ``proofs.certificate`` for what a lemma and a certificate are.
-
-Checks, per case of the lemma (cases generated here from the goal's Min/Max/Piecewise nodes):
-  1. no Float anywhere; every atom is a symbol or a rational number;
-  2. each multiplier and square weight is manifestly >= 0, each factor is a hypothesis of the case
-     (or manifestly >= 0), the slack is manifestly > 0 for strict goals and 0 otherwise;
-  3. every denominator (base of a negative power) in everything used is manifestly > 0;
-  4. target - certificate, brought over one denominator, has the zero polynomial as numerator.
-"Manifestly" = by the sign rules of ``sign`` from atoms declared positive/nonnegative in the lemma, the
-case conditions and previously checked facts. Sound because an identity of rational functions holds at
-every point where all denominators are nonzero, and there every summand is >= 0.
+Everything else (search, derivations, z3, Coq) only proposes or cross-checks. Exact arithmetic only:
+SymPy together/cancel/Poly over QQ, no floats, no simplify. Per case of the lemma (cases generated here
+from Min/Max/Piecewise nodes), a certificate passes when (1) every atom is a symbol or a rational,
+(2) multipliers and square weights are manifestly >= 0, factors are case hypotheses (or manifestly
+>= 0), the slack is manifestly > 0 for strict goals and 0 otherwise, (3) every denominator and sqrt
+base is manifestly signed, (4) target - certificate has a zero numerator. "Manifestly" = by ``sign``
+from declared atoms. Sound: the identity holds wherever the denominators are nonzero, and there each
+summand is >= 0. See proofs/certificate.py for the data.
 """
 from __future__ import annotations
 
@@ -27,17 +22,15 @@ _BRANCHING = (sp.Min, sp.Max, sp.Piecewise)
 
 def sign(e: sp.Expr, pos: set, nonneg: set) -> str | None:
     """'pos' if e > 0, 'nonneg' if e >= 0 follows syntactically from the declared atoms, else None."""
-    if e in pos:
-        return "pos"
-    if e in nonneg:
-        return "nonneg"
+    if e in pos or e in nonneg:
+        return "pos" if e in pos else "nonneg"
     if e.is_Rational:
         return "pos" if e > 0 else ("nonneg" if e == 0 else None)
-    if isinstance(e, sp.Add):  # q * (an atom), q a positive rational, e.g. 2*a - 2*b from a - b
-        q, rest = e.primitive()
+    if isinstance(e, sp.Add):
+        q, rest = e.primitive()   # e = q * rest: 2a - 2b is signed like a - b
         if q > 0 and q != 1 and rest != e and sign(rest, pos, nonneg):
             return sign(rest, pos, nonneg)
-        num, den = sp.fraction(sp.together(e))   # e = num/den exactly, e.g. 2a - 1/c = (2ac - 1)/c
+        num, den = sp.fraction(sp.together(e))   # e = num/den: 2a - 1/c is signed like 2ac - 1 when c > 0
         if den != 1 and sign(den, pos, nonneg) == "pos":
             return sign(sp.expand(num), pos, nonneg)
     if isinstance(e, (sp.Add, sp.Mul)):
@@ -47,16 +40,10 @@ def sign(e: sp.Expr, pos: set, nonneg: set) -> str | None:
         if isinstance(e, sp.Add):
             return "pos" if "pos" in signs else "nonneg"
         return "pos" if all(s == "pos" for s in signs) else "nonneg"
-    if isinstance(e, sp.Pow) and e.exp.is_Rational and e.exp.q == 2:  # sqrt(b)^n: b must be signed
+    if isinstance(e, sp.Pow) and e.exp.is_Rational and e.exp.q in (1, 2):   # b^n and sqrt(b)^n
         s = sign(e.base, pos, nonneg)
-        return s if (s == "pos" or (s == "nonneg" and e.exp > 0)) else None
-    if isinstance(e, sp.Pow) and e.exp.is_Integer:
-        s = sign(e.base, pos, nonneg)
-        if s == "pos":
-            return "pos"
-        if int(e.exp) % 2 == 0 and int(e.exp) > 0:
-            return "nonneg"
-        return "nonneg" if (s == "nonneg" and int(e.exp) > 0) else None
+        if s == "pos" or (e.exp > 0 and (s == "nonneg" or (e.exp.q == 1 and e.exp.p % 2 == 0))):
+            return s if s == "pos" else "nonneg"
     return None
 
 
