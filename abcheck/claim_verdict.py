@@ -96,7 +96,7 @@ def _derive_cached(step, assumptions, positive, conditions, use_C) -> Derivation
 
 def decide_claim(claim: Claim, numerics: bool = True, z3_timeout_ms: int = 5000, seeds: int = 200,
                  iters: int = 200) -> ClaimVerdict:
-    from proofs.z3_backend import z3_prove
+    from proofs.z3_backend import z3_find_violation, z3_prove
     ctx, positive, stated, notes = _claim_context(claim)
     step = claim.step
     domain, step_notes = _step_domain(step)
@@ -129,9 +129,14 @@ def decide_claim(claim: Claim, numerics: bool = True, z3_timeout_ms: int = 5000,
         verdict.backends["z3"] = {"status": z.status, "reason": z.reason}
         one_step_ok = k.proved
         if not k.proved and z.status == "refuted":
-            verdict.status, verdict.counterexample = "refuted", z.counterexample
-            verdict.reason = "z3 found oracle values satisfying every hypothesis that violate the one-step claim " \
-                             "(re-checked exactly)"
+            # a counterexample must be realizable: search again with Cauchy-Schwarz and all realizability facts
+            zr = z3_find_violation(lemma, z3_timeout_ms, realizable=True)
+            if zr.status == "refuted":
+                verdict.status, verdict.counterexample = "refuted", zr.counterexample
+                verdict.reason = "z3 found oracle values satisfying realizability, the parameter conditions and " \
+                                 "the assumptions that violate the one-step claim (re-checked exactly)"
+            else:
+                verdict.notes.append(f"z3 violates the claim only at unrealizable points ({zr.status}: {zr.reason})")
         elif not k.proved:
             verdict.reason = f"one-step claim not certified: {k.reason}"
     # the best lemma the tool can certify for this step under the stated conditions

@@ -78,6 +78,10 @@ def theorem_text(r, js: dict) -> str:
         for label, c in certs.items():
             parts = [f"({expr_text(t.multiplier)})*[{' * '.join(expr_text(f) for f in t.factors)}]" for t in c.terms]
             parts += [f"({expr_text(q.multiplier)})*[{expr_text(q.equality)} = 0]" for q in c.eq_terms]
+            parts += [f"({expr_text(q.weight)})*({expr_text(q.base)})^2" for q in c.squares]
+            if c.facts:
+                parts.append(f"[{len(c.facts)} certified fact(s): " +
+                             "; ".join(f"{expr_text(fa.expr)} >= {expr_text(fa.lower)}" for fa in c.facts) + "]")
             if c.slack != 0:
                 parts.append(f"slack {expr_text(c.slack)}")
             lines.append(f"      case {label}: goal = " + (" + ".join(parts) or "0"))

@@ -11,8 +11,8 @@ machine. Each is repeated ``--repeats`` times; we report the median and the min.
 (paired by repeat). The target: run 2 <= 1.5 x plain.
 
 Memory. ``measure_run`` in a fresh subprocess per step count K (same model), after a 3-step warm-up run
-(imports, allocator pools), reporting the peak resident set size (ru_maxrss) minus the RSS after the
-warm-up. The Python heap (tracemalloc) holds the per-step scalars. Expected: O(#params), with the per-step scalar
+(imports, allocator pools), reporting the run's peak resident set size (VmHWM, reset after the warm-up
+through /proc/self/clear_refs) minus the RSS after the warm-up. The Python heap (tracemalloc) holds the per-step scalars. Expected: O(#params), with the per-step scalar
 columns (7 floats per step) the only part growing with K.
 
     python benchmarks/landscape_overhead.py [--repeats 5] [--json benchmarks/results/landscape_overhead.json]
@@ -117,22 +117,38 @@ def _memory_child(epochs: int) -> None:
     measure_run(make, nn.functional.cross_entropy, (x, y), opt, epochs=1, max_steps=3, batch_size=64)
     import tracemalloc
     before = _rss_kb()
+    hwm_reset = _reset_hwm()
     tracemalloc.start()
     r = measure_run(make, nn.functional.cross_entropy, (x, y), opt, epochs=epochs, batch_size=64)
     _, py_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"steps": r.steps, "rss_before_kb": before, "peak_rss_kb": peak,
+    peak = _status_kb("VmHWM") if hwm_reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"steps": r.steps, "rss_before_kb": before, "peak_rss_kb": peak, "hwm_reset": hwm_reset,
                       "python_heap_peak_kb": py_peak / 1024, "n_params": r.params["n_params"],
                       "param_copy_kb": r.params["n_params"] * 8 / 1024}))
 
 
-def _rss_kb() -> int:
+def _status_kb(field: str) -> int:
     with open("/proc/self/status") as fh:
         for line in fh:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     return -1
+
+
+def _rss_kb() -> int:
+    return _status_kb("VmRSS")
+
+
+def _reset_hwm() -> bool:
+    """Reset the peak-RSS mark (Linux: write 5 to /proc/self/clear_refs), so that the peak measured is the
+    run's own, not the warm-up's or the imports'."""
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def main() -> None:
@@ -140,6 +156,7 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--json", default=None)
     ap.add_argument("--memory-epochs", default="1,4,16")
+    ap.add_argument("--memory-only", action="store_true", help="skip the timing part")
     ap.add_argument("--_child", type=int, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args._child is not None:
@@ -148,7 +165,7 @@ def main() -> None:
     from abcheck import __version__
     res = {"abcheck_version": __version__, "python": platform.python_version(), "repeats": args.repeats,
            "cpu_threads": 1, "time": {}, "memory": []}
-    for name in _workloads():
+    for name in ([] if args.memory_only else _workloads()):
         res["time"][name] = t = time_workload(name, args.repeats)
         r = t["ratio_run2_over_plain"]
         print(f"{name}: {t['steps']} steps, {t['n_params']} params, plain {statistics.median(t['plain_s']):.3f}s, "

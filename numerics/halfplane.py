@@ -79,8 +79,15 @@ def support_violation(poly: np.ndarray, n: np.ndarray, r: np.ndarray) -> np.ndar
     m = len(poly)
     if m == 0:
         return np.full(len(r), -np.inf)
+    n0, n1 = np.ascontiguousarray(n[:, 0]), np.ascontiguousarray(n[:, 1])
     if m <= 16:
-        return np.max(n @ poly.T, axis=1) - r
+        best = n0 * poly[0, 0] + n1 * poly[0, 1]
+        tmp = np.empty_like(best)
+        for v in poly[1:]:
+            np.multiply(n0, v[0], out=tmp)
+            tmp += n1 * v[1]
+            np.maximum(best, tmp, out=best)
+        return best - r
     e = np.roll(poly, -1, axis=0) - poly                    # edge k: v_k -> v_{k+1}
     phi = np.arctan2(-e[:, 0], e[:, 1])                     # angle of the outward normal (e_y, -e_x)
     order = np.argsort(phi)
@@ -133,8 +140,8 @@ def _prefilter(d: np.ndarray, k: int = 8) -> np.ndarray:
     if len(d) < 64:
         return np.arange(len(d))
     t = np.linspace(0, 2 * np.pi, k, endpoint=False)
-    u = np.stack([np.cos(t), np.sin(t)], axis=1)
-    ext = np.unique(np.argmax(d @ u.T, axis=0))          # extreme point per direction
+    d0, d1 = np.ascontiguousarray(d[:, 0]), np.ascontiguousarray(d[:, 1])
+    ext = np.unique([int(np.argmax(d0 * np.cos(ti) + d1 * np.sin(ti))) for ti in t])   # extreme per direction
     q = d[ext]
     q = q[np.argsort(np.arctan2(q[:, 1], q[:, 0]))]      # CCW around the origin (inside Q)
     if len(q) < 3:
@@ -142,8 +149,9 @@ def _prefilter(d: np.ndarray, k: int = 8) -> np.ndarray:
     e = np.roll(q, -1, axis=0) - q
     inside = np.ones(len(d), dtype=bool)
     for i in range(len(q)):
-        inside &= (e[i, 0] * (d[:, 1] - q[i, 1]) - e[i, 1] * (d[:, 0] - q[i, 0])) > 1e-12 * (
-            np.abs(e[i]).sum() * (np.abs(q[i]).sum() + 1.0))
+        # left of edge i: e_x (y - q_y) - e_y (x - q_x) > tol, i.e. e_x y - e_y x > e_x q_y - e_y q_x + tol
+        tol = 1e-12 * (np.abs(e[i]).sum() * (np.abs(q[i]).sum() + 1.0))
+        inside &= (e[i, 0] * d1 - e[i, 1] * d0) > (e[i, 0] * q[i, 1] - e[i, 1] * q[i, 0] + tol)
     return np.flatnonzero(~inside)
 
 

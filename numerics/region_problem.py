@@ -40,8 +40,13 @@ def problem_triples(problem, samples: int = 20_000, seed: int = 0):
         out_b.append(vals - problem.loss_at(ps, ii))
         out_c.append(vals - problem.f_star_i)
     a, b, c = (torch.cat(t).reshape(-1).numpy() for t in (out_a, out_b, out_c))
-    ok = np.isfinite(a) & np.isfinite(b) & np.isfinite(c)
-    return a[ok], b[ok], c[ok], x
+    bad = ~(np.isfinite(a) & np.isfinite(b) & np.isfinite(c))
+    if bad.any():   # a problem that returns NaN/inf is malformed: say where, never drop silently
+        j = int(np.flatnonzero(bad)[0])
+        pt, i = divmod(j, problem.n)
+        raise InputError(f"{problem.name}: non-finite loss or gradient of f_{i} at x = "
+                         f"{[round(float(v), 6) for v in x[pt]][:6]}")
+    return a, b, c, x
 
 
 def sampled_region(problem, samples: int = 20_000, seed: int = 0,

@@ -36,7 +36,7 @@ from pathlib import Path
 import sympy as sp
 
 from proofs.certificate import Case, Certificate, Lemma
-from proofs.kernel import sign, split_cases
+from proofs.kernel import _is_zero_rational_function, sign, split_cases
 
 __all__ = ["CoqResult", "CoqExportError", "coq_script", "coq_check", "coq_identifier", "COQ_PREAMBLE"]
 
@@ -67,7 +67,7 @@ _KEYWORDS = frozenset("""
     Theorem Definition Require Import Open Scope Ltac Goal conj proj1 proj2 Rmult_le_pos Rmult_lt_0_compat
     Rplus_le_le_0_compat Rplus_lt_le_0_compat Rplus_le_lt_0_compat pow_lt pow_le pow2_ge_0 pow_mult
     Rinv_0_lt_compat Rlt_le Rgt_not_eq Rnot_le_lt Rnot_lt_le Rle_lt_or_eq_dec Rmin_left Rmin_right Rmax_left
-    Rmax_right
+    Rmax_right sqrt sqrt_pos sqrt_lt_R0 sqrt_sqrt Rminus_diag_uniq transitivity
 """.split())
 _GENERATED = re.compile(r"^ab([A-Z_]|$)")   # the script's own names: abH1_.., abK0, ab_bridge_le, ...
 
@@ -104,9 +104,38 @@ def _negative_coefficient(e: sp.Expr) -> bool:
 # printing SymPy as Coq terms (fully parenthesised; n-ary + and * nest to the left, as Coq parses them)
 
 
+def _is_root(e: sp.Basic) -> bool:
+    return isinstance(e, sp.Pow) and e.exp.is_Rational and e.exp.q == 2
+
+
 class _Printer:
     def __init__(self, names: dict[sp.Symbol, str]) -> None:
-        self.names = names
+        self.names = dict(names)
+        self.roots: dict[sp.Expr, sp.Dummy] = {}     # base b -> the atom r standing for sqrt b
+        self.base_of: dict[sp.Dummy, sp.Expr] = {}
+
+    def root(self, base: sp.Expr) -> sp.Dummy:
+        """The atom r = sqrt(base) of the Coq view (printed ``(sqrt base)``)."""
+        if base not in self.roots:
+            if any(_is_root(n) for n in sp.preorder_traversal(base)):
+                raise CoqExportError(f"nested square root sqrt({base}) is not supported")
+            r = sp.Dummy(f"abr{len(self.roots)}")
+            self.roots[base], self.base_of[r] = r, base
+            self.names[r] = f"(sqrt {self(base)})"
+        return self.roots[base]
+
+    def unview(self, e: sp.Basic) -> sp.Expr:
+        return sp.sympify(e).xreplace({r: sp.sqrt(b) for b, r in self.roots.items()})
+
+    def view(self, e: sp.Basic) -> sp.Expr:
+        """``e`` as Coq sees it: each b^(n/2) becomes r^n with r = sqrt(b) a free atom. SymPy simplifies
+        sqrt(b)*sqrt(b) to b, Coq's ``field`` does not: identities between views may need r*r = b."""
+        e = sp.sympify(e)
+        if _is_root(e):
+            return self.root(e.base) ** int(e.exp.p)
+        if not e.args or not any(_is_root(n) for n in sp.preorder_traversal(e)):
+            return e
+        return e.func(*(self.view(a) for a in e.args))
 
     def __call__(self, e: sp.Basic) -> str:
         e = sp.sympify(e)
@@ -135,8 +164,13 @@ class _Printer:
                 return f"(- {self(sp.Mul(*e.args[1:], evaluate=False)) if len(e.args) > 2 else self(e.args[1])})"
             return "(" + " * ".join(self(a) for a in e.args) + ")"
         if isinstance(e, sp.Pow):
+            if e.exp.is_Rational and e.exp.q == 2:   # b^(n/2) = (sqrt b)^n
+                root, n = f"(sqrt {self(e.base)})", int(e.exp.p)
+                if n == 1:
+                    return root
+                return f"({root} ^ {n})" if n > 0 else (f"(/ {root})" if n == -1 else f"(/ ({root} ^ {-n}))")
             if not e.exp.is_Integer:
-                raise CoqExportError(f"non-integer power {e} is not supported")
+                raise CoqExportError(f"power {e} with an exponent other than n or n/2 is not supported")
             n = int(e.exp)
             if n > 0:
                 return f"({self(e.base)} ^ {n})"
@@ -213,6 +247,14 @@ Proof.
   apply Rinv_0_lt_compat; exact Q.
 Qed.
 
+Lemma ab_frac_le : forall e n d : R, e = n * / d -> 0 < d -> 0 <= n -> 0 <= e.
+Proof.
+  intros e n d E D N. rewrite E. apply Rmult_le_pos; [exact N | apply Rlt_le; apply Rinv_0_lt_compat; exact D].
+Qed.
+
+Lemma ab_frac_lt : forall e n d : R, e = n * / d -> 0 < d -> 0 < n -> 0 < e.
+Proof. intros e n d E D N. rewrite E. apply Rmult_lt_0_compat; [exact N | apply Rinv_0_lt_compat; exact D]. Qed.
+
 Lemma ab_ne_pos : forall x : R, 0 <= x -> x <> 0 -> 0 < x.
 Proof.
   intros x H N. destruct (Rle_lt_or_eq_dec 0 x H) as [L|E]; [exact L | exfalso; apply N; symmetry; exact E].
@@ -226,6 +268,7 @@ Ltac ab_pos_struct :=
   | |- 0 < _ * _ => apply Rmult_lt_0_compat; ab_pos_struct
   | |- 0 < _ ^ _ => apply pow_lt; ab_pos_struct
   | |- 0 < / _ => apply Rinv_0_lt_compat; ab_pos_struct
+  | |- 0 < sqrt _ => apply sqrt_lt_R0; ab_pos_struct
   | |- 0 < _ => first [ assumption | lra ]
   end
 with ab_nn_struct :=
@@ -234,6 +277,7 @@ with ab_nn_struct :=
   | |- 0 <= _ * _ => apply Rmult_le_pos; ab_nn_struct
   | |- 0 <= _ ^ 2 => apply pow2_ge_0
   | |- 0 <= _ ^ _ => apply pow_le; ab_nn_struct
+  | |- 0 <= sqrt _ => apply sqrt_pos
   | |- 0 <= _ => first [ assumption | lra | apply Rlt_le; ab_pos_struct ]
   end.
 
@@ -307,6 +351,7 @@ class _Context:
 
     def prove(self, e: sp.Expr, want: str) -> str:
         """A tactic proving 0 < e (want='pos') or 0 <= e (want='nonneg') by the kernel's sign rules."""
+        e = sp.sympify(e)
         s = self.sign(e)
         if s is None or (want == "pos" and s != "pos"):
             raise CoqExportError(f"{e} is not manifestly {'positive' if want == 'pos' else 'nonnegative'}")
@@ -322,8 +367,28 @@ class _Context:
                 lemma = "ab_scale_lt" if want == "pos" else "ab_scale_le"
                 return (f"apply ({lemma} {self.pr(q)} {self.pr(rest)}); "
                         f"[first [lra | (field; ab_nz)] | lra | {self.prove(rest, want)}]")
+            signs = [self.sign(a) for a in e.args]
+            if None in signs or (want == "pos" and "pos" not in signs):
+                # the kernel's rule for a sum over a positive common denominator: e = num/den
+                num, den = sp.fraction(sp.together(e))
+                num = sp.expand(num)
+                if den != 1 and self.sign(den) == "pos" and self.sign(num) in (("pos",) if want == "pos" else ("pos", "nonneg")):
+                    lemma = "ab_frac_lt" if want == "pos" else "ab_frac_le"
+                    pr = self.pr
+                    rhs = f"{pr(num)} * / {pr(den)}"
+                    ident = self.identity(e, rhs, pr.view(num) / pr.view(den))
+                    return (f"apply ({lemma} {pr(e)} {pr(num)} {pr(den)}); "
+                            f"[{ident} | {self.prove(den, 'pos')} | {self.prove(num, want)}]")
         if isinstance(e, (sp.Add, sp.Mul)):
             return self._fold(list(e.args), want, isinstance(e, sp.Add))
+        if isinstance(e, sp.Pow) and _is_root(e):   # (sqrt b)^n: sqrt_pos, sqrt_lt_R0 (b > 0)
+            n = int(e.exp.p)
+            if want == "nonneg" and n > 0:
+                return "apply sqrt_pos" if n == 1 else "apply pow_le; apply sqrt_pos"
+            inner = f"apply sqrt_lt_R0; {self.prove(e.base, 'pos')}"
+            inner = inner if abs(n) == 1 else f"apply pow_lt; {inner}"
+            tac = inner if n > 0 else f"apply Rinv_0_lt_compat; {inner}"
+            return tac if want == "pos" else f"apply Rlt_le; {tac}"
         if isinstance(e, sp.Pow):
             n, base, sb = int(e.exp), e.base, self.sign(e.base)
             if n < 0:  # the kernel signs a negative power only through a positive base
@@ -337,6 +402,58 @@ class _Context:
             if sb is not None:
                 return f"apply pow_le; {self.prove(base, 'nonneg')}"
         raise CoqExportError(f"no sign proof for {e}")  # pragma: no cover - sign() would have said None
+
+    def identity(self, lhs: sp.Expr, rhs_text: str, rhs_view: sp.Expr) -> str:
+        """A tactic proving the goal ``pr(lhs) = rhs_text``, where the Coq term rhs_text is the rational
+        function ``rhs_view`` of the Coq atoms (see ``_Printer.view``). Without square roots: ``field``.
+        With them the identity may hold only modulo r*r = b (r = sqrt b): lhs - rhs = sum_i c_i (r_i r_i - b_i)
+        with cofactors c_i computed here, proved by ``field`` with every r_i a free atom; then
+        ``sqrt_sqrt`` (0 <= b_i by the sign rules) turns each r_i r_i - b_i into 0. A false identity leaves
+        a remainder that is dropped here, so that ``field`` (and coqc) reject the file."""
+        pr = self.pr
+        diff = pr.view(lhs) - rhs_view
+        roots = sorted((r for r in diff.free_symbols if r in pr.base_of), key=lambda r: r.name)
+        pre = self._local_denominators([lhs, rhs_view])
+        if not roots:
+            return f"{pre}field; ab_nz" if pre else "field; ab_nz"
+        num, den = sp.fraction(sp.together(diff))
+        num = sp.expand(num)
+        cofactors = []
+        for r in roots:
+            b = pr.view(pr.base_of[r])
+            q, rem = sp.Integer(0), sp.Integer(0)
+            for (k,), a in sp.Poly(num, r).terms():   # r^k = b^(k//2) r^(k%2) + (r^2 - b) h_k
+                q += a * sp.Add(*(r**(k - 2 - 2 * j) * b**j for j in range(k // 2)))
+                rem += a * b**(k // 2) * r**(k % 2)
+            num = sp.expand(rem)
+            if q != 0:
+                cofactors.append((r, q))
+        if not cofactors:
+            return f"{pre}field; ab_nz"
+        rels, parts, names = [], [], []
+        for r, q in cofactors:
+            b = pr.base_of[r]
+            root, B = pr.names[r], pr(b)
+            rel = f"({root} * {root} - {B})"
+            name = self.fresh("Rt")
+            rels.append(f"assert ({name} : {rel} = 0) by (rewrite (sqrt_sqrt {B}) by ({self.prove(b, 'nonneg')}); ring); ")
+            parts.append(f"{pr(sp.factor_terms(q / den))} * {rel}")
+            names.append(name)
+        z = self.fresh("Z")
+        return (pre + "".join(rels)
+                + f"assert ({z} : {pr(lhs)} - ({rhs_text}) = {' + '.join(parts)}) by (field; ab_nz); "
+                + f"rewrite {', '.join(names)} in {z}; apply Rminus_diag_uniq; rewrite {z}; ring")
+
+    def _local_denominators(self, exprs: list) -> str:
+        """Asserts 0 < d (by the sign rules) for the denominators of ``exprs`` not yet known, as a tactic
+        prefix: field's side conditions then follow by ``assumption``."""
+        out, seen = [], set(self.pos)
+        for e in exprs:
+            for den in reversed(_denominators(self.pr.unview(e))):
+                if den not in seen and self.sign(den) == "pos":
+                    seen.add(den)
+                    out.append(f"assert ({self.fresh('W')} : 0 < {self.pr(den)}) by ({self.prove(den, 'pos')}); ")
+        return "".join(out)
 
     def _fold(self, args: list[sp.Expr], want: str, is_add: bool) -> str:
         """Sign proof of the left-nested sum/product args[0] + ... + args[-1] (or *)."""
@@ -367,7 +484,9 @@ class _Context:
 
 
 def _denominators(e: sp.Basic) -> list[sp.Expr]:
-    return [n.base for n in sp.preorder_traversal(sp.sympify(e)) if isinstance(n, sp.Pow) and n.exp.is_negative]
+    """The terms Coq's ``field`` needs nonzero: b for b^(-n), sqrt(b) for b^(-n/2); outer ones first."""
+    return [sp.sqrt(n.base) if _is_root(n) else n.base for n in sp.preorder_traversal(sp.sympify(e))
+            if isinstance(n, sp.Pow) and n.exp.is_negative]
 
 
 def _cert_exprs(target: sp.Expr, cert: Certificate) -> list[sp.Expr]:
@@ -402,7 +521,7 @@ def _prove_certificate(ctx: _Context, target: sp.Expr, strict: bool, cert: Certi
         (ctx.pos if fact.strict else ctx.nonneg).setdefault(sp.sympify(fact.expr), name)
         ctx.add_hyp(sp.sympify(fact.expr), name, fact.strict)
     for e in _cert_exprs(target, cert):
-        for den in _denominators(e):
+        for den in reversed(_denominators(e)):   # inner ones first
             ctx.assert_pos(den, "D", export=True)
     lines, summands = [], []
     if strict:
@@ -411,8 +530,11 @@ def _prove_certificate(ctx: _Context, target: sp.Expr, strict: bool, cert: Certi
         summands.append(pr(cert.slack))
     elif sp.sympify(cert.slack) != 0:
         raise CoqExportError("slack must be 0 for a non-strict goal")
+    view = pr.view
+    rhs_view = view(cert.slack) if strict else sp.Integer(0)
     for t in cert.terms:
         factors = [sp.sympify(h) for h in t.factors]
+        rhs_view += view(t.multiplier) * sp.Mul(*(view(h) for h in factors))
         proofs = [ctx.prove(sp.sympify(t.multiplier), "nonneg")]
         for h in factors:
             if h in ctx.hyps:
@@ -429,17 +551,20 @@ def _prove_certificate(ctx: _Context, target: sp.Expr, strict: bool, cert: Certi
         if eq not in ctx.eqs:
             raise CoqExportError(f"{eq} == 0 is not an equality of this case")
         text = f"{pr(q.multiplier)} * {pr(eq)}"
+        rhs_view += view(q.multiplier) * view(eq)
         name = ctx.fresh("E")
         lines.append(f"assert ({name} : {text} = 0) by (rewrite {ctx.eqs[eq]}; ring).")
         summands.append(f"({text})")
     for s in cert.squares:
         text = f"{pr(s.weight)} * {pr(s.base)} ^ 2"
+        rhs_view += view(s.weight) * view(s.base)**2
         name = ctx.fresh("S")
         lines.append(f"assert ({name} : 0 <= {text}) by "
                      f"(apply Rmult_le_pos; [{ctx.prove(sp.sympify(s.weight), 'nonneg')} | apply pow2_ge_0]).")
         summands.append(f"({text})")
     ident = ctx.fresh("Id")
-    lines.append(f"assert ({ident} : {pr(target)} = {' + '.join(summands) or '0'}) by (field; ab_nz).")
+    rhs_text = ' + '.join(summands) or '0'
+    lines.append(f"assert ({ident} : {pr(target)} = {rhs_text}) by ({ctx.identity(target, rhs_text, rhs_view)}).")
     rel = "<" if strict else "<="
     ctx.lines.append(f"assert ({tag} : 0 {rel} {pr(target)}).")
     ctx.lines.append("{ " + "\n  ".join(lines + ["lra."]) + " }")
@@ -519,8 +644,9 @@ def _numerator_sign(ctx: _Context, e: sp.Expr, name: str, strict: bool) -> None:
     rname = ctx.fresh("N")
     stmt = f"0 {'<' if strict else '<='} {pr(rest)}"
     lemma = "ab_num_lt" if strict else "ab_num_le"
+    ident = ctx.identity(e, f"{pr(q)} * {pr(rest)} * / {pr(den)}", q * pr.view(rest) / pr.view(den))
     ctx.lines.append(f"assert ({rname} : {stmt}) by (apply ({lemma} {pr(e)} {pr(q)} {pr(rest)} {pr(den)}); "
-                     f"[field; ab_nz | lra | {ctx.prove(den, 'pos')} | exact {name}]).")
+                     f"[{ident} | lra | {ctx.prove(den, 'pos')} | exact {name}]).")
     (ctx.pos if strict else ctx.nonneg)[rest] = rname
     ctx.exported.append((rname, stmt))
 
@@ -599,6 +725,13 @@ def coq_script(lemma: Lemma, certificates: dict[str, Certificate]) -> str:
     lemma_id = coq_identifier(lemma.name)
     parts = [COQ_PREAMBLE]
     leaf_tactics = []
+    # with square roots, SymPy's case goal (sqrt(b)^2 -> b, after substituting the definitions) may equal
+    # the Coq branch goal only modulo r*r = b: bridge through the branch goal's own view (ctx.identity)
+    rooted = any(_is_root(n) for e in [goal, *(d for _, d in lemma.definitions)] for n in sp.preorder_traversal(e))
+    if rooted:
+        vcases = [c for c in split_cases(pr.view(goal), tuple((s, pr.view(d)) for s, d in lemma.definitions))
+                  if not any(cond.kind == "false" for cond in c.conditions)]
+        main_ctx = _base_context(pr, prem)
     for k, case in enumerate(cases, 1):
         cert = certificates.get(case.label)
         if cert is None:
@@ -613,13 +746,28 @@ def coq_script(lemma: Lemma, certificates: dict[str, Certificate]) -> str:
         else:
             pattern = "(" + " & ".join(["abK0"] + [f"abK{i}" for i in range(1, n_exp + 1)]) + ")"
             get = f"assert (abK : {conclusion}) by ({use});\n      destruct abK as {pattern};"
-        leaf_tactics.append(f"({get}\n      apply ({bridge} _ _ abK0); field; ab_nz)")
+        close = "field; ab_nz"
+        if rooted:
+            views = [vc.goal for vc in vcases if _same_rational_function(pr.unview(vc.goal), case.goal)]
+            if not views:
+                raise CoqExportError(f"case {case.label!r}: no branch of the Coq statement has this goal")
+            close = "first [" + " | ".join(
+                f"(transitivity {pr(v)}; [{main_ctx.identity(sp.sympify(case.goal), pr(v), v)} | field; ab_nz])"
+                for v in views) + "]"
+        leaf_tactics.append(f"({get}\n      apply ({bridge} _ _ abK0); {close})")
     alternatives = "\n    | ".join(leaf_tactics + ['fail 1 "no case lemma matches this branch"'])
     intros = " ".join(prem.binders + prem.names)
     parts.append(_main_statement(lemma, pr, prem, lemma_id)
                  + f"Proof.\n  intros {intros}.\n  cbv zeta.\n  ab_split.\n"
                  + f"  all: first\n    [ {alternatives} ].\nQed.\n")
     return "\n".join(parts)
+
+
+def _same_rational_function(a: sp.Expr, b: sp.Expr) -> bool:
+    try:
+        return _is_zero_rational_function(sp.sympify(a) - sp.sympify(b))
+    except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, ValueError, TypeError):
+        return False
 
 
 def _free_elsewhere(lemma: Lemma, s: sp.Symbol) -> bool:

@@ -31,7 +31,7 @@ from proofs.derive import derive_lyapunov
 from proofs.implication import condition_from_relational
 from proofs.kernel import check, lyapunov_goal, split_cases
 from proofs.rules import Conclusion, instantiate_sums, telescoping_sum, weighted_telescoping
-from theory.methods import b2_prev, c2_prev, get_method
+from theory.methods import b0, b2_prev, c2_prev, get_method
 from theory.symbols import D0, K, L, alpha, beta, f, f_p, f_star, g2, gamma, gamma0, k, sigma_int, step as STEP, sym
 
 S_K, H_K = sym("S_K"), sym("H_K")      # sum_{k<K} 1/sqrt(k+1), sum_{k<K} 1/(k+1)
@@ -45,8 +45,10 @@ SUM_LOWER = 2 * s_K - 2                 # proved lower bound of S_K
 
 
 def rate_for(P: sp.Expr) -> sp.Expr:
-    """The rate obtained from S_K >= P: (D0 + 2 L gamma0^2 sigma_int H_K)/(gamma0 (alpha - beta) P) + 2 beta sigma_int/(alpha - beta)."""
-    return (D0 + 2 * L * gamma0**2 * sigma_int * H_K) / (gamma0 * (alpha - beta) * P) + 2 * beta * sigma_int / (alpha - beta)
+    """The rate obtained from S_K >= P:
+    (D0 + 2 L gamma0^2 sigma_int H_K)/(gamma0 (alpha - beta) P) + 2 beta sigma_int/(alpha - beta)."""
+    return (D0 + 2 * L * gamma0**2 * sigma_int * H_K) / (gamma0 * (alpha - beta) * P) \
+        + 2 * beta * sigma_int / (alpha - beta)
 
 
 #: the stated rate (H_K kept exact)
@@ -136,7 +138,8 @@ def rate_lemma(claimed: sp.Expr, A_sum: sp.Expr, B_sum: sp.Expr, P: sp.Expr = SU
     ratio = sp.factor(sp.cancel(sp.together((lem.goal / hyp).xreplace({s_K: r, K: r**2 - 1}))))
     num, den = sp.fraction(ratio)
     terms = tuple(Term((t / den).xreplace({r: s_K}), (hyp,)) for t in sp.Add.make_args(sp.expand(num)))
-    facts = (Fact(s_K - 1, Certificate(), K / (s_K + 1), True), Fact(S_K, Certificate(terms=(Term(sp.Integer(1), (hyp,)),)), P, True))
+    facts = (Fact(s_K - 1, Certificate(), K / (s_K + 1), True),          # sqrt(K+1) - 1 = K/(sqrt(K+1) + 1) > 0
+             Fact(S_K, Certificate(terms=(Term(sp.Integer(1), (hyp,)),)), P, True))   # S_K >= P > 0
     cert = Certificate(terms=terms, facts=facts)
     return Proved(lem, {"main": cert}, check(lem, {"main": cert}))
 
@@ -195,10 +198,11 @@ def prove_sgd_decreasing(spec=None, claimed: sp.Expr = RATE) -> ScheduleTheoremR
     sum_sqrt = telescoping_sum(sq.kernel, 1 / s_k, 2 * s_k)
     sum_harm = telescoping_sum(hm.kernel, 1 / (k + 1), sp.Integer(0))
     tele = weighted_telescoping(step1.kernel, step2.kernel, step2b.kernel, gamma_k, A, B, a_k)
-    parts = ((S_K, sum_sqrt, (alpha - beta) * gamma0, 2 * beta * gamma0), (H_K, sum_harm, sp.Integer(0), 2 * L * gamma0**2))
+    parts = ((S_K, sum_sqrt, (alpha - beta) * gamma0, 2 * beta * gamma0),
+             (H_K, sum_harm, sp.Integer(0), 2 * L * gamma0**2))
     final = rate_lemma(claimed, sum(p[2] * p[0] for p in parts), sum(p[3] * p[0] for p in parts))
     inst = instantiate_sums(tele, parts, final.kernel, claimed)
-    ctx, conds = _params_ctx()
+    _, conds = _params_ctx()
     rate = (D0 + sigma_int * sp.Sum(B, (k, 0, K - 1))) / sp.Sum(a_k, (k, 0, K - 1))
     deriv = ScheduleDerivation(A, B, sp.Integer(0), rate, [])
     return ScheduleTheoremResult(spec, get_method("sgd_decreasing"), deriv, [step1, step2, step2b, sq, hm, final],
@@ -245,7 +249,7 @@ def adagrad_lemmas() -> list[Proved]:
                  + 2 * alpha * gamma_hi * (fp_ - fs_) + gamma**2 - _b * STEP**2, ctx, definitions=step_def)
     lo_gap, hi_gap = lambda m: gamma / sp.sqrt(_b + m) - gamma_lo, lambda m: gamma_hi - gamma / sp.sqrt(_b + m)
     certs_one, certs_mono, certs_range = {}, {}, {}
-    for m, other in ((_c2, g2_), (g2_, _c2)):
+    for m in (_c2, g2_):
         label = f"step: Max={m}"
         st = gamma / sp.sqrt(_b + m)
         # goal = 2 step [alpha-beta hyp] + 2(alpha-beta)(step - gamma_lo)(f - f_star)
@@ -265,7 +269,8 @@ def adagrad_lemmas() -> list[Proved]:
     out = [Proved(one, certs_one, check(one, certs_one)), Proved(mono, certs_mono, check(mono, certs_mono))]
     lo = _lemma("adagrad_step_lower", STEP - gamma_lo, ctx, definitions=step_def)
     hi = _lemma("adagrad_step_upper", gamma_hi - STEP, ctx, definitions=step_def)
-    lo_c = {lab: Certificate(terms=(Term(sp.Integer(1), (fs[0].expr,)),), facts=fs[:1]) for lab, fs in certs_range.items()}
+    lo_c = {lab: Certificate(terms=(Term(sp.Integer(1), (fs[0].expr,)),), facts=fs[:1])
+            for lab, fs in certs_range.items()}
     hi_c = {lab: (Certificate(terms=(Term(sp.Integer(1), (fs[1].expr,)),), facts=fs[1:]) if len(fs) > 1
                   else Certificate()) for lab, fs in certs_range.items()}
     out += [Proved(lo, lo_c, check(lo, lo_c)), Proved(hi, hi_c, check(hi, hi_c))]
@@ -275,9 +280,35 @@ def adagrad_lemmas() -> list[Proved]:
     for name, goal in (("adagrad_c2_nondecreasing", _M - _c2), ("adagrad_c2_invariant", G - _M),
                        ("adagrad_b2_nondecreasing", _M)):
         lem = _lemma(name, goal, ctx)
-        certs = {case.label: Certificate() if case.goal == 0 else Certificate(terms=(Term(sp.Integer(1), (case.goal,)),))
-                 for case in split_cases(goal)}
+        certs = {case.label: Certificate() if case.goal == 0 else
+                 Certificate(terms=(Term(sp.Integer(1), (case.goal,)),)) for case in split_cases(goal)}
         out.append(Proved(lem, certs, check(lem, certs)))
+    return out + adagrad_invariant_lemmas()
+
+
+def adagrad_invariant_lemmas() -> list[Proved]:
+    """Kernel-checked, with k >= 0 and the trajectory invariants b0^2 <= b2_prev <= b0^2 + k G as hypotheses
+    (they hold at k = 0, where b2_prev = b0^2; the induction step is the first lemma):
+    b_k^2 <= b0^2 + (k+1) G;  gamma_lo >= gamma/sqrt(b0^2 + (k+1) G);  gamma_hi <= gamma/b0."""
+    ctx = _adagrad_ctx()
+    ctx.positive.append(b0)
+    ctx.nonnegative.append(k)
+    upper, lower = b0**2 + k * G - _b, _b - b0**2
+    ctx.hypotheses += [("b2_upper_invariant", upper), ("b2_lower_invariant", lower)]
+    out = []
+    growth = _lemma("adagrad_b2_growth_step", b0**2 + (k + 1) * G - (_b + _M), ctx)
+    certs = {c.label: Certificate(terms=(Term(sp.Integer(1), (upper,)), Term(sp.Integer(1), (G - m,))))
+             for c, m in zip(split_cases(growth.goal), sorted((_c2, g2_), key=sp.default_sort_key))}
+    # (b0^2 + kG - b2_prev) + (G - M) with G - M a hypothesis; cases labelled in the kernel's sorted order
+    out.append(Proved(growth, certs, check(growth, certs)))
+    X = b0**2 + (k + 1) * G
+    lo = _lemma("adagrad_step_lower_deterministic", gamma_lo - gamma / sp.sqrt(X), ctx)
+    cert = Certificate(terms=(_sqrt_gap(X, _b + G, upper),))   # X - (b2_prev + G) = upper
+    out.append(Proved(lo, {"main": cert}, check(lo, {"main": cert})))
+    hi = _lemma("adagrad_step_upper_deterministic", gamma / b0 - gamma_hi, ctx)
+    w = gamma / (b0 * sp.sqrt(_b + _c2) * (sp.sqrt(_b + _c2) + b0))   # gamma (b2 + c2 - b0^2) / (...)
+    cert = Certificate(terms=(Term(w, (lower,)), Term(w, (_c2,))))
+    out.append(Proved(hi, {"main": cert}, check(hi, {"main": cert})))
     return out
 
 

@@ -215,3 +215,19 @@ def test_ex6_sampled_never_certified():
     x = torch.tensor([bad.worst_point], dtype=torch.float64)
     assert float(p.ab_residuals(x, 2.0, 0.1)[0, bad.worst_sample]) == pytest.approx(bad.min_margin, rel=1e-9)
     assert bad.min_margin < 0
+
+
+def test_cli_region_nan_problem_exit_2(tmp_path, capsys):
+    mod = tmp_path / "nanmod.py"
+    mod.write_text(textwrap.dedent("""
+        import torch
+        from numerics.problem import FunctionProblem, Membership
+        def make():
+            return FunctionProblem(name="nanny", d=2, n=1, losses=lambda x: torch.sqrt(x[..., :1]),
+                                   project=lambda x: torch.zeros_like(x), f_star_i=[0.0], f_star=0.0, L=2.0,
+                                   membership=Membership(alpha=2.0, beta=0.5, status="claimed"))
+    """))
+    from abcheck.cli import main
+    rc = main(["functions", "region", f"{mod}:make", "--samples", "200"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "Traceback" not in err and err.startswith("abcheck: error:")

@@ -38,6 +38,8 @@ def test_false_one_step_claim_refuted_with_exact_counterexample():
     # independent re-check of the counterexample: hypotheses hold and the claimed inequality fails
     assert cx["gd"] - a * (cx["f"] - cx["f_p"]) + b * (cx["f"] - cx["f_star"]) >= 0
     assert 2 * L_ * (cx["f"] - cx["f_star"]) - cx["g2"] >= 0
+    assert cx["d2"] >= 0 and cx["g2"] >= 0 and cx["gd"] ** 2 <= cx["d2"] * cx["g2"]   # realizable
+    assert cx["f"] >= cx["f_star"] and cx["f_p"] >= cx["f_star"] and a > b >= 0 and L_ > 0
     A = 2 * g * (a - b - L_ * g) * sp.Rational(101, 100); B = 2 * g * (b + L_ * g)
     assert -2 * g * cx["gd"] + g**2 * cx["g2"] > -A * (cx["f"] - cx["f_p"]) + B * (cx["f_p"] - cx["f_star"])
 

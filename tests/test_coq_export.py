@@ -13,9 +13,9 @@ import shutil
 import pytest
 import sympy as sp
 
-from conftest import require_coqc
+from tests.conftest import require_coqc
 from proofs.certificate import Certificate, EqTerm, Fact, Lemma, Square, Term
-from proofs.coq_export import CoqExportError, CoqResult, coq_check, coq_identifier, coq_script
+from proofs.coq_export import COQ_PREAMBLE, CoqExportError, CoqResult, coq_check, coq_identifier, coq_script
 from proofs.kernel import check, lyapunov_goal, split_cases
 from theory.conditions import ALPHA_BETA, REALIZABILITY, SMOOTH
 from theory.methods import NGN, SPS_MAX
@@ -140,11 +140,58 @@ def numerator_condition() -> tuple[Lemma, dict[str, Certificate]]:
     return lemma, certs
 
 
+k = sp.Symbol("k", real=True)
+
+
+def fraction_sign() -> tuple[Lemma, dict[str, Certificate]]:
+    """Kernel rule: a sum over a positive common denominator is signed like its numerator. With c > 0 and
+    2 alpha c - 2 beta c - 1 > 0 declared, m = 2 alpha - 2 beta - 1/c is positive (used as a multiplier
+    and as the strict slack)."""
+    m = 2 * alpha - 2 * beta - 1 / c
+    lemma = Lemma("fraction_sign", m * x + m, positive=(c, 2 * alpha * c - 2 * beta * c - 1), nonnegative=(x,),
+                  strict=True)
+    return lemma, {"main": Certificate(terms=(Term(m, (x,)),), slack=m)}
+
+
+def per_term(factor=2, weight=None) -> tuple[Lemma, dict[str, Certificate]]:
+    """1/sqrt(k+1) - 2 (sqrt(k+2) - sqrt(k+1)) = (sqrt(k+2) - sqrt(k+1))^2 / sqrt(k+1): true only with
+    sqrt(b)^2 = b (Coq: sqrt_sqrt), the square roots otherwise being free atoms."""
+    lemma = Lemma("per_term", 1 / sp.sqrt(k + 1) - factor * (sp.sqrt(k + 2) - sp.sqrt(k + 1)), nonnegative=(k,))
+    w = 1 / sp.sqrt(k + 1) if weight is None else weight
+    return lemma, {"main": Certificate(squares=(Square(w, sp.sqrt(k + 2) - sp.sqrt(k + 1)),))}
+
+
+def sqrt_powers() -> tuple[Lemma, dict[str, Certificate]]:
+    """Sign rules for b^(n/2): sqrt(k+1) > 0 (slack), (k+1)^(3/2), (k+1)^(-3/2) and sqrt(x) >= 0."""
+    b = k + 1
+    lemma = Lemma("sqrt_powers", sp.sqrt(b) + x * b**sp.Rational(3, 2) + x / b**sp.Rational(3, 2) + sp.sqrt(x),
+                  nonnegative=(k, x), strict=True)
+    return lemma, {"main": Certificate(terms=(Term(b**sp.Rational(3, 2), (x,)), Term(b**sp.Rational(-3, 2), (x,)),
+                                              Term(sp.sqrt(x), ())), slack=sp.sqrt(b))}
+
+
+def sqrt_step() -> tuple[Lemma, dict[str, Certificate]]:
+    """A square root in a definition: step := gamma/sqrt(k+1). SymPy's case goal has step^2 = gamma^2/(k+1);
+    the Coq statement keeps (gamma / sqrt(k+1))^2, so the bridge to the branch also needs sqrt_sqrt."""
+    lemma = Lemma("sqrt_step", gamma**2 / (k + 1) - step**2 + x * step, positive=(gamma,), nonnegative=(k, x),
+                  definitions=((step, gamma / sp.sqrt(k + 1)),))
+    return lemma, {"step: main": Certificate(terms=(Term(gamma / sp.sqrt(k + 1), (x,)),))}
+
+
+def plain_numbers() -> tuple[Lemma, dict[str, Certificate]]:
+    """Certificates with plain Python numbers (int, Fraction), which the kernel sympifies."""
+    from fractions import Fraction
+    lemma = Lemma("plain_numbers", x**2 - x * y + y**2 / 4 + 3 * z / 4 + 2, nonnegative=(z,), strict=True)
+    return lemma, {"main": Certificate(squares=(Square(1, x - Fraction(1, 2) * y),),
+                                       terms=(Term(Fraction(3, 4), (z,)),), slack=2)}
+
+
 VALID = {"sgd": sgd, "sgd_capped": sgd_capped, "sps": sps, "sps_fact": lambda: sps(True), "ngn": ngn,
          "ngn_positive": ngn_positive, "abs": lambda: abs_and_max()[0], "max": lambda: abs_and_max()[1],
          "square_equality": square_and_equality, "scaled": scaled_atom,
          "numerator": numerator_condition, "lt_ne": lt_and_ne_conditions,
-         "min3": min_of_three}
+         "min3": min_of_three, "fraction_sign": fraction_sign, "per_term": per_term,
+         "sqrt_powers": sqrt_powers, "sqrt_step": sqrt_step, "plain_numbers": plain_numbers}
 
 NO_ADMIT = re.compile(r"\b(Admitted|admit|Axiom|Parameter|Hypothesis|Variable|Conjecture)\b")
 
@@ -233,8 +280,82 @@ def test_multiplier_without_manifest_sign_is_an_export_failure():
 
 
 def test_unsupported_expression_is_an_export_failure():
-    with pytest.raises(CoqExportError, match="non-integer power"):
-        coq_script(Lemma("root", sp.sqrt(x), nonnegative=(x,)), {"main": Certificate()})
+    with pytest.raises(CoqExportError, match="exponent other than n or n/2"):
+        coq_script(Lemma("cube_root", x**sp.Rational(1, 3), nonnegative=(x,)), {"main": Certificate()})
+    with pytest.raises(CoqExportError, match="nested square root"):
+        coq_script(Lemma("nested", sp.sqrt(1 + sp.sqrt(x)) - 1, nonnegative=(x,)),
+                   {"main": Certificate(terms=(Term(sp.sqrt(x) / (sp.sqrt(1 + sp.sqrt(x)) + 1), ()),))})
+
+
+def test_square_root_of_an_unsigned_base_is_an_export_failure():
+    """The kernel rejects sqrt(b) unless b is manifestly >= 0 (Coq's sqrt is 0 below 0): so does the export."""
+    lemma = Lemma("bad_root", x * sp.sqrt(y - 1), nonnegative=(x,))
+    certs = {"main": Certificate(terms=(Term(sp.sqrt(y - 1), (x,)),))}
+    assert not check(lemma, certs).proved
+    with pytest.raises(CoqExportError, match="not manifestly nonnegative"):
+        coq_script(lemma, certs)
+
+
+def test_square_root_identities_use_sqrt_sqrt_only_when_needed():
+    """per_term holds only modulo sqrt(b)^2 = b: its script rewrites with sqrt_sqrt (0 <= k+1, 0 <= k+2 by
+    the sign rules); sqrt_powers is an identity with the roots as free atoms: plain field."""
+    text = coq_script(*per_term())
+    assert "rewrite (sqrt_sqrt (1 + k))" in text and "rewrite (sqrt_sqrt (2 + k))" in text
+    assert "sqrt_sqrt" not in coq_script(*sqrt_powers())
+
+
+def _compile(text: str, tmp_path, name: str):
+    import subprocess
+    (tmp_path / f"{name}.v").write_text(text)
+    return subprocess.run([require_coqc(), "-q", f"{name}.v"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.coq
+def test_wrong_fraction_sign_certificates_are_rejected_by_coq(tmp_path):
+    """Rule 1 (sum over a positive denominator). (a) A certificate whose multiplier is signed by the rule
+    but whose identity is off (1/c where the goal has 1/(2c)): kernel and coqc reject it. (b) The valid
+    script with the rule's identity e = num / den tampered (den 2c instead of c): coqc rejects it."""
+    require_coqc()
+    lemma, certs = fraction_sign()
+    m2 = 2 * alpha - 2 * beta - 1 / (2 * c)
+    wrong = Lemma(lemma.name, m2 * x + (2 * alpha - 2 * beta - 1 / c), positive=lemma.positive,
+                  nonnegative=lemma.nonnegative, strict=True)
+    assert not check(wrong, certs).proved
+    r = coq_check(wrong, certs, tmp_path)
+    assert r.status == "failed" and "coqc exit" in r.reason
+    text = coq_script(lemma, certs)
+    step_ = "(- 1 - (2 * beta * c) + (2 * alpha * c)) c)"
+    assert step_ in text and _compile(text, tmp_path, "fraction_ok").returncode == 0
+    tampered = text.replace(step_, "(- 1 - (2 * beta * c) + (2 * alpha * c)) (2 * c))")
+    proc = _compile(tampered, tmp_path, "fraction_bad")
+    assert proc.returncode != 0 and "not a valid field equation" in proc.stderr + proc.stdout
+
+
+@pytest.mark.coq
+@pytest.mark.parametrize("variant", ["factor_3", "weight_next_root"])
+def test_wrong_square_root_certificates_are_rejected_by_coq(variant, tmp_path):
+    """Rule 2 (square roots): the per_term certificate for 3 (sqrt(k+2) - sqrt(k+1)), or with weight
+    1/sqrt(k+2): false identities, rejected by the kernel and by coqc."""
+    require_coqc()
+    lemma, certs = per_term(3) if variant == "factor_3" else per_term(weight=1 / sp.sqrt(k + 2))
+    assert not check(lemma, certs).proved
+    r = coq_check(lemma, certs, tmp_path)
+    assert r.status == "failed" and "coqc exit" in r.reason and "not a valid field equation" in r.reason
+
+
+@pytest.mark.coq
+def test_square_root_identity_needs_sqrt_sqrt_in_coq(tmp_path):
+    """With sqrt(k+1), sqrt(k+2) as free atoms (field alone) the per_term identity is false: coqc rejects
+    the script whose identity step is plain field."""
+    require_coqc()
+    text = coq_script(*per_term())
+    start = text.index("by (assert (abRt")
+    end = text.index("rewrite abZ", start)
+    plain = text[:start] + "by (field; ab_nz" + text[text.index(").", end):]
+    assert "sqrt_sqrt" not in plain
+    proc = _compile(plain, tmp_path, "per_term_field_only")
+    assert proc.returncode != 0 and "not a valid field equation" in proc.stderr + proc.stdout
 
 
 def test_without_coqc_the_file_is_written_and_the_check_skipped(tmp_path, monkeypatch):
@@ -279,7 +400,8 @@ def test_require_coqc_skips_locally_and_fails_in_ci(monkeypatch):
 
 
 P1, P2, N1 = sp.symbols("p1 p2 n1", real=True)
-_ATOMS = [P1, P2, N1, P1 - N1, sp.Rational(3, 2), x]
+# sqrt(p1 + n1): the square-root rules; 2 p1 - 1/p2: signed through its numerator 2 p1 p2 - 1 > 0
+_ATOMS = [P1, P2, N1, P1 - N1, sp.Rational(3, 2), x, sp.sqrt(P1 + N1), 2 * P1 - 1 / P2]
 
 
 def _signed_expressions():
@@ -304,7 +426,7 @@ def test_sign_proofs_follow_the_kernel_on_random_expressions(tmp_path):
     from hypothesis import HealthCheck, given, settings, strategies as st
     from proofs.kernel import sign
     require_coqc()
-    pos, nonneg = {P1, P2, P1 - N1}, {N1}
+    pos, nonneg = {P1, P2, P1 - N1, 2 * P1 * P2 - 1}, {N1}
     seen = []
 
     @settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
@@ -322,3 +444,90 @@ def test_sign_proofs_follow_the_kernel_on_random_expressions(tmp_path):
 
     run()
     assert seen
+
+
+# --------------------------------------------------------------------------------------------------
+# lemmas the project derives: built-in theorems and example claims (kernel-proved ones are exported)
+
+
+@pytest.fixture(scope="module")
+def theorem_lemmas():
+    """prove(name).lemmas, derived once per module (~10-30 s each)."""
+    from proofs.theorems import prove
+    cache: dict = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = prove(name).lemmas
+        return cache[name]
+    return get
+
+
+@pytest.fixture(scope="module")
+def claim_lemmas():
+    """decide_claim(load_claim(examples/claims/<name>.toml), numerics=False), derived once per module."""
+    from abcheck.claim_verdict import decide_claim
+    from theory.claims import load_claim
+    cache: dict = {}
+
+    def get(name):
+        if name not in cache:
+            cache[name] = decide_claim(load_claim(f"examples/claims/{name}.toml"), numerics=False)
+        return cache[name]
+    return get
+
+
+def _compile_all(lemmas, tmp_path) -> dict[str, str]:
+    """coq_check every kernel-proved lemma; returns {lemma name: script text}."""
+    texts = {}
+    for lemma, certs, kernel in lemmas:
+        if not kernel.proved:
+            continue
+        r = coq_check(lemma, certs, tmp_path / lemma.name)
+        assert r.status == "proved", (lemma.name, r.reason)
+        texts[lemma.name] = (tmp_path / lemma.name / f"{coq_identifier(lemma.name)}.v").read_text()
+        assert not NO_ADMIT.search(texts[lemma.name])
+    return texts
+
+
+@pytest.mark.slow
+@pytest.mark.coq
+@pytest.mark.parametrize("name", ["sps_max", "ngn"])
+def test_theorem_lemmas_compile(name, theorem_lemmas, tmp_path):
+    require_coqc()
+    lemmas = theorem_lemmas(name)
+    assert lemmas and all(k.proved for _, _, k in lemmas)
+    texts = _compile_all(lemmas, tmp_path)
+    assert len(texts) == len(lemmas)
+    # the one-step lemma carries certified facts (rule: Certificate.facts), replayed in Coq
+    assert any(c.facts for c in lemmas[0][1].values())
+    assert re.search(r"assert \(abF\d+ :", texts[lemmas[0][0].name])
+
+
+@pytest.mark.slow
+@pytest.mark.coq
+@pytest.mark.parametrize("name", ["sps_max", "ngn"])
+def test_claim_lemmas_compile(name, claim_lemmas, tmp_path):
+    require_coqc()
+    verdict = claim_lemmas(name)
+    assert verdict.status == "proved", verdict.reason
+    texts = _compile_all(verdict.lemmas, tmp_path)
+    assert len(texts) == len(verdict.lemmas)
+    if name == "sps_max":   # its rate lemma divides by 2 alpha - 2 beta - 1/c: signed by its numerator
+        assert any("apply (ab_frac_" in t for t in texts.values())
+    else:                   # the one-step lemma's facts
+        assert any(c.facts for c in verdict.lemmas[0][1].values())
+
+
+@pytest.mark.slow
+@pytest.mark.coq
+def test_schedule_lemmas_with_square_roots_compile(tmp_path):
+    """proofs.schedules (SGD with gamma0/sqrt(k+1)): its lemmas as the kernel checks them, square roots
+    included (not the sqrt-free restatements), compile."""
+    require_coqc()
+    from proofs.theorems import prove
+    lemmas = prove("sgd_decreasing").lemmas
+    texts = _compile_all(lemmas, tmp_path)
+    assert len(texts) == len(lemmas)
+    rooted = [name for name, t in texts.items() if "(sqrt (" in t[len(COQ_PREAMBLE):]]
+    assert "sgd_decreasing_one_step" in rooted and "sum_inv_sqrt_per_term" in rooted

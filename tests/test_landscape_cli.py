@@ -13,6 +13,16 @@ from numerics.landscape import experiments as E
 from numerics.landscape.runner import run_experiment
 
 
+def _fakes():
+    """The fake-dataset writers of test_landscape_datasets.py, loaded by path (works in any import mode)."""
+    import importlib.util
+    from pathlib import Path
+    spec = importlib.util.spec_from_file_location("_landscape_fakes", Path(__file__).with_name("test_landscape_datasets.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
 def _columns(folder):
     """All stored per-step columns of a result folder, pooled (read back independently of the summary)."""
     cols = {}
@@ -215,7 +225,7 @@ def test_bad_input_one_line_exit_2(tmp_path, capsys):
 
 
 def test_fashion_mnist_from_disk(tmp_path, capsys):
-    from test_landscape_datasets import fake_fashion
+    fake_fashion = _fakes().fake_fashion
     data = tmp_path / "fmnist"
     data.mkdir()
     fake_fashion(data, n=24)
@@ -245,7 +255,7 @@ def test_per_sample_region_inside_minibatch_region(tmp_path, capsys):
 
 
 def test_cnn_on_cifar_files(tmp_path):
-    from test_landscape_datasets import fake_cifar
+    fake_cifar = _fakes().fake_cifar
     data = tmp_path / "c10"
     data.mkdir()
     fake_cifar(data, "cifar10", n_per_batch=4)  # 5 batches x 4 = 20 images 3 x 32 x 32

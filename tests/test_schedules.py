@@ -117,10 +117,27 @@ def adagrad():
 def test_adagrad_lemmas_certified(adagrad):
     assert set(adagrad) == {"adagrad_one_step", "adagrad_step_nonincreasing", "adagrad_step_lower",
                             "adagrad_step_upper", "adagrad_c2_nondecreasing", "adagrad_c2_invariant",
-                            "adagrad_b2_nondecreasing"}
+                            "adagrad_b2_nondecreasing", "adagrad_b2_growth_step", "adagrad_step_lower_deterministic",
+                            "adagrad_step_upper_deterministic"}
     for p in adagrad.values():
         assert p.kernel.proved, (p.lemma.name, p.kernel.reason)
-        assert len(p.kernel.cases) == 2          # one per branch of max{c_{k-1}^2, ||g||^2}
+        if "deterministic" not in p.lemma.name:   # one case per branch of max{c_{k-1}^2, ||g||^2}
+            assert len(p.kernel.cases) == 2
+
+
+def test_adagrad_growth_invariant_is_tight(adagrad):
+    """b_k^2 <= b0^2 + k G (one G fewer) is false when M = G > 0; the proved lemma's certificates do not carry."""
+    from proofs.certificate import Lemma
+    from proofs.kernel import check
+    good = adagrad["adagrad_b2_growth_step"]
+    lem = Lemma("too_strong", good.lemma.goal - sch.G, good.lemma.hypotheses, (), good.lemma.positive,
+                good.lemma.nonnegative)
+    assert not check(lem, good.certificates).proved
+    from theory.methods import b0
+    point = {sp.Symbol("b2_prev", real=True): 1, sp.Symbol("c2_prev", real=True): 0, sp.Symbol("g2", real=True): 2,
+             sch.G: 2, b0: 1, k: 0}
+    assert lem.goal.xreplace(point) < 0 and good.lemma.goal.xreplace(point) >= 0
+    assert all(h.xreplace(point) >= 0 for _, h in lem.hypotheses if h.free_symbols <= set(point))
 
 
 def test_adagrad_one_step_holds_on_sampled_vectors(adagrad):
@@ -183,3 +200,61 @@ def test_sqrt_free_restatements_are_certified_and_z3_agrees(result):
     assert not check(lem, certs).proved
     z = z3_prove(lem, 5000)   # z3's model is algebraic (r^2 = k + 2); its rational re-check cannot confirm it
     assert z.status == "refuted" or (z.status == "unknown" and "found a model" in z.reason)
+
+
+def test_rate_dominates_the_exact_sum_form_numerically(result):
+    """Second method: (D0 + sigma sum_k B_k)/sum_k a_k with the sums added up numerically never exceeds the
+    proved rate (H_K exact), for K = 1..300 at sampled admissible parameters."""
+    import random
+    rng = random.Random(3)
+    rate = sp.lambdify((D0, K, sigma_int, gamma0, alpha, beta, L, H_K), result.bound, "math")
+    for _ in range(5):
+        a_, b_ = rng.uniform(0.5, 2), rng.uniform(0, 0.4)
+        b_ *= a_
+        L_ = rng.uniform(0.5, 3)
+        g0 = rng.uniform(0.05, 1) * (a_ - b_) / (2 * L_)
+        d0, sg = rng.uniform(0, 5), rng.uniform(0, 2)
+        sa = sb = h = 0.0
+        for KK in range(1, 301):
+            gk = g0 / math.sqrt(KK)
+            sa += (a_ - b_) * gk
+            sb += 2 * gk * (b_ + L_ * gk)
+            h += 1 / KK
+            assert (d0 + sg * sb) / sa <= rate(d0, KK, sg, g0, a_, b_, L_, h) * (1 + 1e-12)
+
+
+def test_adagrad_one_step_z3_agrees(adagrad):
+    from proofs.z3_backend import z3_prove
+    lem, _ = sch.desqrt(adagrad["adagrad_one_step"].lemma, {})
+    assert z3_prove(lem, 10000).status == "proved"
+
+
+def test_rules_refuse_premises_that_assume_too_much(result):
+    """Soundness of the rules' side conditions: a premise assuming k > 0 (leaves out k = 0), a one-step lemma
+    assuming d2 > 0 (leaves out d2 = 0) and a final lemma assuming S_K > bound (only >= is established)."""
+    from dataclasses import replace
+    from proofs.kernel import check
+    from theory.symbols import d2
+    sq = sch.per_term_sqrt()
+    lem_kpos = replace(sq.lemma, positive=(k,), nonnegative=())
+    kr = check(lem_kpos, sq.certificates)
+    assert kr.proved and not telescoping_sum(kr, 1 / sp.sqrt(k + 1), 2 * sp.sqrt(k + 1)).holds
+    one = result.proofs[0]
+    lem_d2 = replace(one.lemma, positive=one.lemma.positive + (d2,),
+                     nonnegative=tuple(e for e in one.lemma.nonnegative if e != d2))
+    kr = check(lem_d2, one.certificates)
+    assert kr.proved
+    a_low, a_pos = result.proofs[1].kernel, result.proofs[2].kernel
+    args = (sch.gamma_k, result.derivation.A, result.derivation.B, sch.a_k)
+    assert weighted_telescoping(one.kernel, a_low, a_pos, *args).holds
+    assert not weighted_telescoping(kr, a_low, a_pos, *args).holds
+    final = result.proofs[-1]
+    hyp = S_K - sch.SUM_LOWER
+    lem_strict = replace(final.lemma, hypotheses=tuple(h for h in final.lemma.hypotheses if h[1] != hyp),
+                         positive=final.lemma.positive + (hyp,))
+    kr = check(lem_strict, final.certificates)
+    assert kr.proved
+    tele, parts = result.rules[2], ((S_K, result.rules[0], (alpha - beta) * gamma0, 2 * beta * gamma0),
+                                    (H_K, result.rules[1], sp.Integer(0), 2 * L * gamma0**2))
+    assert instantiate_sums(tele, parts, final.kernel, sch.RATE).holds
+    assert not instantiate_sums(tele, parts, kr, sch.RATE).holds

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from proofs.theorems import prove, run_backends
-from tests.conftest import require_coqc
+from conftest import require_coqc
 
 
 def test_sgd_all_backends(tmp_path):

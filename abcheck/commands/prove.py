@@ -3,8 +3,8 @@ from __future__ import annotations
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("prove", help="derive and certify a built-in theorem (sgd, sps_max, ngn)")
-    p.add_argument("name", help="theorem name: sgd, sps_max, ngn")
+    p = sub.add_parser("prove", help="derive and certify a built-in theorem (sgd, sps_max, ngn, sgd_decreasing)")
+    p.add_argument("name", help="theorem name: sgd, sps_max, ngn, sgd_decreasing")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--no-z3", action="store_true", help="skip the z3 cross-check")
     p.add_argument("--no-coq", action="store_true", help="skip the Coq export and compilation")
