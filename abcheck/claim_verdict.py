@@ -237,8 +237,10 @@ def _numeric_refutation(claim: Claim, step: sp.Expr, verdict: ClaimVerdict) -> l
             continue
         params.update({"alpha": a, "beta": b, "L": L_})
         try:
-            found = adversarial_search(method, problem, claim.rate, params, seeds=200, iters=100, max_runs=8,
-                                       stop_at_first=True)
+            from numerics.adversarial import ranges_from_conditions
+            ranges = ranges_from_conditions(claim.parameters, params)   # edges of the stated region
+            found = adversarial_search(method, problem, claim.rate, params, param_ranges=ranges or None,
+                                       seeds=200, iters=100, max_runs=12, stop_at_first=True)
         except Exception as exc:  # noqa: BLE001 - numerics is evidence only; report, never crash the verdict
             verdict.notes.append(f"numerical search on {pname} failed: {exc}")
             continue

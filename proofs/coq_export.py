@@ -16,10 +16,20 @@ The file (``Require Import Reals Lra Psatz.``) holds
   the denominators are nonzero, from the positivity facts); and the conclusion by ``lra``, which only needs
   the identity and the term facts (linear reasoning over the terms as atoms);
 
+  the kernel's newer rules: a sum over a manifestly positive common denominator is signed like its
+  expanded numerator (``ab_frac_le``/``ab_frac_lt``, identity e = num * / den by ``field``); square roots
+  b^(n/2) print as ``sqrt b ^ n`` (``sqrt_pos``, ``sqrt_lt_R0`` for the signs). SymPy simplifies
+  sqrt(b)*sqrt(b) to b while ``field`` treats ``sqrt b`` as a free atom, so an identity with square roots
+  is proved as lhs - rhs = sum_i c_i (sqrt b_i * sqrt b_i - b_i) by ``field`` (cofactors c_i computed here
+  by reducing the numerator modulo r_i^2 - b_i), then ``sqrt_sqrt`` (0 <= b_i by the sign rules) zeroes
+  each term (``_Context.identity``); nested square roots are refused (CoqExportError);
+
 * the lemma itself, stated with its definitions as ``let`` (Min -> ``Rmin``, Max -> ``Rmax``, Piecewise ->
   ``if Req_EM_T a b then .. else ..`` / ``Rle_dec`` / ``Rlt_dec``), proved by case analysis on every
   ``if``/``Rmin``/``Rmax`` (``ab_split``) and, in each branch, by a case lemma whose conditions follow from
-  the branch (``lra``) and whose goal equals the branch's goal (``field``).
+  the branch (``lra``) and whose goal equals the branch's goal (``field``; with square roots, through the
+  branch goal's own Coq view: ``transitivity`` and the identity above, since SymPy's case goal may have
+  sqrt(b)^2 already replaced by b).
 
 Nothing is admitted: no ``Admitted``, ``admit`` or ``Axiom``; ``coqc`` exit status 0 means "proved" for
 this backend. The kernel alone decides the overall "proved".
@@ -372,7 +382,8 @@ class _Context:
                 # the kernel's rule for a sum over a positive common denominator: e = num/den
                 num, den = sp.fraction(sp.together(e))
                 num = sp.expand(num)
-                if den != 1 and self.sign(den) == "pos" and self.sign(num) in (("pos",) if want == "pos" else ("pos", "nonneg")):
+                wanted = ("pos",) if want == "pos" else ("pos", "nonneg")
+                if den != 1 and self.sign(den) == "pos" and self.sign(num) in wanted:
                     lemma = "ab_frac_lt" if want == "pos" else "ab_frac_le"
                     pr = self.pr
                     rhs = f"{pr(num)} * / {pr(den)}"
@@ -436,7 +447,8 @@ class _Context:
             root, B = pr.names[r], pr(b)
             rel = f"({root} * {root} - {B})"
             name = self.fresh("Rt")
-            rels.append(f"assert ({name} : {rel} = 0) by (rewrite (sqrt_sqrt {B}) by ({self.prove(b, 'nonneg')}); ring); ")
+            rels.append(f"assert ({name} : {rel} = 0) by "
+                        f"(rewrite (sqrt_sqrt {B}) by ({self.prove(b, 'nonneg')}); ring); ")
             parts.append(f"{pr(sp.factor_terms(q / den))} * {rel}")
             names.append(name)
         z = self.fresh("Z")

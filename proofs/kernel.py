@@ -122,7 +122,7 @@ def _is_zero_rational_function(e: sp.Expr) -> bool:
     (stronger than zero under r^2 = b, hence sound)."""
     num, _ = sp.fraction(sp.cancel(sp.together(e)))
     gens = sorted(num.free_symbols, key=lambda s: s.name) + sorted(_roots(num), key=sp.default_sort_key)
-    return sp.Poly(num, *gens, domain=sp.QQ).is_zero if gens else num == 0
+    return sp.Poly(num, *(gens or [sp.Dummy("z")]), domain=sp.QQ).is_zero
 
 
 def _sympified(c: Certificate) -> Certificate:

@@ -116,3 +116,12 @@ def test_sgd_lemma_holds_on_random_oracle_values(a, bfrac, Lv, gfrac, gdv, fs_ga
     new_d2 = d2v - 2 * g * gdv + g**2 * g2v
     Av, Bv = 2 * g * (a - b - Lv * g), 2 * g * (b + Lv * g)
     assert new_d2 <= d2v - Av * (fv - fp) + Bv * (fp - fstar) + 1e-9 * (1 + abs(new_d2))
+
+
+def test_constant_remainder_identity():
+    """x^2 - x + 1 = (x - 1/2)^2 + 3/4; a wrong constant is rejected."""
+    x = sp.Symbol("x", real=True)
+    good = Certificate(terms=(Term(sp.Rational(3, 4), ()),), squares=(Square(sp.Integer(1), x - sp.Rational(1, 2)),))
+    bad = Certificate(terms=(Term(sp.Rational(4, 5), ()),), squares=(Square(sp.Integer(1), x - sp.Rational(1, 2)),))
+    assert check(Lemma("c", x**2 - x + 1), {"main": good}).proved
+    assert not check(Lemma("c", x**2 - x + 1), {"main": bad}).proved

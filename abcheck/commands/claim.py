@@ -33,7 +33,8 @@ def run(args) -> int:
         import shutil
         if shutil.which("coqc"):
             from proofs.coq_export import coq_check
-            runs = [coq_check(lem, certs, f"{args.out}/coq") for lem, certs, k in v.lemmas if k.proved]
+            folder = f"{args.out}/coq/claim-{''.join(ch if ch.isalnum() else '_' for ch in v.name)}"
+            runs = [coq_check(lem, certs, folder) for lem, certs, k in v.lemmas if k.proved]
             v.backends["coq"] = {"status": "proved" if all(r.status == "proved" for r in runs) else "failed",
                                  "files": [r.path for r in runs], "reasons": [r.reason[:200] for r in runs]}
         else:
