@@ -9,21 +9,35 @@ from theory.errors import InputError
 from theory.symbols import sym
 
 
-def parse_params(items: list[str]) -> dict[str, float]:
+def parse_number(text: str, what: str) -> float:
+    """A finite float from the user's text (``float`` only, no evaluation)."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise InputError(f"{what} must be a number, got {text!r}") from None
+    if not math.isfinite(v):
+        raise InputError(f"{what} must be finite, got {text!r}")
+    return v
+
+
+def parse_assignments(items: list[str] | None, what: str = "--param") -> dict[str, float]:
+    """``["gamma=0.1", "c=2"]`` -> {"gamma": 0.1, "c": 2.0}."""
     out: dict[str, float] = {}
-    for item in items:
-        if "=" not in item:
-            raise InputError(f"--param needs NAME=VALUE, got {item!r}")
-        name, text = (s.strip() for s in item.split("=", 1))
-        if not name.isidentifier():
-            raise InputError(f"--param: invalid parameter name {name!r}")
-        try:
-            value = float(text)
-        except ValueError:
-            raise InputError(f"--param {name}: {text!r} is not a number") from None
-        if not math.isfinite(value):
-            raise InputError(f"--param {name}: value must be finite, got {text}")
-        out[name] = value
+    for item in items or []:
+        for part in item.split(","):
+            if not part.strip():
+                continue
+            name, sep, val = part.partition("=")
+            name = name.strip()
+            if not sep or not name.isidentifier():
+                raise InputError(f"{what} expects NAME=VALUE, got {part!r}")
+            out[name] = parse_number(val.strip(), f"{what} {name}")
+    return out
+
+
+def parse_params(items: list[str]) -> dict[str, float]:
+    """``--param`` values, with alpha > beta >= 0 and L > 0 checked."""
+    out = parse_assignments(items)
     if "alpha" in out or "beta" in out:
         a, b = out.get("alpha"), out.get("beta")
         if a is None or b is None:

@@ -21,30 +21,7 @@ RATE_SYMBOLS = frozenset({"D0", "K", "sigma_int", "sigma_pos", "alpha", "beta", 
 
 
 # -- shared helpers ----------------------------------------------------------------------------------
-def parse_number(text: str, what: str) -> float:
-    """A finite float from the user's text (``float`` only, no evaluation)."""
-    try:
-        v = float(text)
-    except ValueError:
-        raise InputError(f"{what} must be a number, got {text!r}") from None
-    if not math.isfinite(v):
-        raise InputError(f"{what} must be finite, got {text!r}")
-    return v
-
-
-def parse_assignments(items: list[str] | None, what: str = "--param") -> dict[str, float]:
-    """``["gamma=0.1", "c=2"]`` -> {"gamma": 0.1, "c": 2.0}."""
-    out: dict[str, float] = {}
-    for item in items or []:
-        for part in item.split(","):
-            if not part.strip():
-                continue
-            name, sep, val = part.partition("=")
-            name = name.strip()
-            if not sep or not name.isidentifier():
-                raise InputError(f"{what} expects NAME=VALUE, got {part!r}")
-            out[name] = parse_number(val.strip(), f"{what} {name}")
-    return out
+from abcheck.params import parse_assignments, parse_number  # noqa: E402,F401  (shared with sweep)
 
 
 def parse_text_assignments(items: list[str] | None, what: str) -> dict[str, str]:

@@ -98,3 +98,19 @@ def check_float(name: str, v, lo: float = -math.inf, hi: float = math.inf, *, op
         br = "(" if open_lo else "["
         raise InputError(f"parameter {name} must be a finite number in {br}{lo}, {hi}], got {v!r}")
     return f
+
+
+class LazyMembership:
+    """Mixin: ``membership`` is measured on first access (``measure_membership()``) unless set or stored."""
+
+    _membership = None
+
+    @property
+    def membership(self):
+        if self._membership is None:
+            self._membership = self.measure_membership()
+        return self._membership
+
+    @membership.setter
+    def membership(self, m) -> None:
+        self._membership = m

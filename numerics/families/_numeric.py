@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from numerics.families._common import TIE_TOL, as_points, nearest_in_set, tied_in_set
+from numerics.families._common import LazyMembership, TIE_TOL, as_points, nearest_in_set, tied_in_set
 from numerics.problem import DTYPE, Membership, Problem, StationaryPoint
 
 
-class NumericFiniteS(Problem):
+class NumericFiniteS(LazyMembership, Problem):
     """Subclasses set name, n, d, params, f_star_i, L, domain, x0, description, implement ``losses``, and
     call ``self._solve(starts)``; optional ``_images(z)`` returns symmetry images of a minimizer [k, d]."""
 
@@ -101,16 +101,6 @@ class NumericFiniteS(Problem):
 
     def project_candidates(self, x: torch.Tensor) -> torch.Tensor:
         return tied_in_set(self.minimizers, as_points(x), TIE_TOL)
-
-    @property
-    def membership(self) -> Membership:
-        if self._membership is None:
-            self._membership = self.measure_membership()
-        return self._membership
-
-    @membership.setter
-    def membership(self, m: Membership) -> None:
-        self._membership = m
 
     def sample_box(self) -> list[tuple[float, float]]:
         if self.domain:

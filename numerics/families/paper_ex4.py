@@ -23,12 +23,12 @@ import math
 import numpy as np
 import torch
 
-from numerics.families._common import as_points, check_float, check_int
+from numerics.families._common import LazyMembership, as_points, check_float, check_int
 from numerics.families.measured import MEASURED
 from numerics.problem import DTYPE, Membership, Problem, StationaryPoint
 
 
-class PaperEx4(Problem):
+class PaperEx4(LazyMembership, Problem):
     """Rank-1 matrix factorization with noise (see the module docstring)."""
 
     def __init__(self, m: int = 4, k: int = 3, noise: float = 0.3, box: float = 3.0, seed: int = 0) -> None:
@@ -114,16 +114,6 @@ class PaperEx4(Problem):
         tied = (p2 - p1).abs() <= 1e-9 * (1 + p1.abs())
         c2 = torch.where(tied, c2, c1)
         return torch.stack([self._point(c1), self._point(c2)], -2)
-
-    @property
-    def membership(self) -> Membership:
-        if self._membership is None:
-            self._membership = self.measure_membership()
-        return self._membership
-
-    @membership.setter
-    def membership(self, m: Membership) -> None:
-        self._membership = m
 
     def measure_membership(self, seed: int | None = None, grid: int = 161) -> Membership:
         from numerics.families._sampling import fit_alpha_beta, membership_samples, sampled_membership

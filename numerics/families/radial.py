@@ -25,7 +25,7 @@ from itertools import combinations
 import numpy as np
 import torch
 
-from numerics.families._common import TIE_TOL, as_points, nearest_in_set, tied_in_set
+from numerics.families._common import LazyMembership, TIE_TOL, as_points, nearest_in_set, tied_in_set
 from numerics.problem import DTYPE, Membership, Problem, StationaryPoint
 
 
@@ -65,7 +65,7 @@ class Profile:
         return "1 - exp(-q)" if self.kind == "gauss" else f"({self.a:g} + q)/({self.c:g} + q)"
 
 
-class RadialSum(Problem):
+class RadialSum(LazyMembership, Problem):
     """f_i(x) = rho_i(|x - b_i|^2) with a finite S computed numerically (see the module docstring).
 
     Membership: a stored measurement (``measured``) when given, else measured lazily on first access of
@@ -180,16 +180,6 @@ class RadialSum(Problem):
         return tied_in_set(self.minimizers, as_points(x), TIE_TOL)
 
     # -- membership ---------------------------------------------------------------------------
-    @property
-    def membership(self) -> Membership:
-        if self._membership is None:
-            self._membership = self.measure_membership()
-        return self._membership
-
-    @membership.setter
-    def membership(self, m: Membership) -> None:
-        self._membership = m
-
     def sample_box(self) -> list[tuple[float, float]]:
         b = self.centres.numpy()
         lo, hi = b.min(0) - 3.0, b.max(0) + 3.0
