@@ -139,73 +139,88 @@ def decide_claim(claim: Claim, numerics: bool = True, z3_timeout_ms: int = 5000,
                 verdict.notes.append(f"z3 violates the claim only at unrealizable points ({zr.status}: {zr.reason})")
         elif not k.proved:
             verdict.reason = f"one-step claim not certified: {k.reason}"
-    # the best lemma the tool can certify for this step under the stated conditions
-    try:
-        d = _derive_cached(step, tuple(claim.assumptions), tuple(positive),
-                           tuple(stated) + tuple((d_, True) for d_ in domain), use_C)
-    except (DerivationError, EmptyRegion, ValueError) as exc:
-        d = None
-        verdict.notes.append(f"derivation failed: {exc}")
-    if d is not None:
-        verdict.derived = {"A": sp.sstr(d.A), "B": sp.sstr(d.B), "C": sp.sstr(d.C), "rate": sp.sstr(d.rate),
-                           "conditions": [f"{sp.sstr(e)} {'>' if s else '>='} 0" for e, s in d.conditions],
-                           "proved": d.proved}
     if verdict.status == "refuted":
         return verdict
+
+    def derived_lemma():
+        """The best lemma the tool can certify for this step under the stated conditions (cached)."""
+        try:
+            d_ = _derive_cached(step, tuple(claim.assumptions), tuple(positive),
+                                tuple(stated) + tuple((x, True) for x in domain), use_C)
+        except (DerivationError, EmptyRegion, ValueError) as exc:
+            verdict.notes.append(f"derivation failed: {exc}")
+            return None
+        verdict.derived = {"source": "derived", "A": sp.sstr(d_.A), "B": sp.sstr(d_.B), "C": sp.sstr(d_.C),
+                           "rate": sp.sstr(d_.rate), "proved": d_.proved,
+                           "conditions": [f"{sp.sstr(e)} {'>' if st else '>='} 0" for e, st in d_.conditions]}
+        return d_
+
+    def stated_summary():
+        A, B, C = (claim.one_step.get(k, sp.Integer(0)) for k in ("A", "B", "C"))
+        verdict.derived = {"source": "stated", "A": sp.sstr(A), "B": sp.sstr(B), "C": sp.sstr(C),
+                           "rate": sp.sstr(lyapunov_rate(A, B, C)), "proved": True, "conditions": []}
+
     if claim.rate is None:
         if one_step_ok:
             verdict.status, verdict.reason = "proved", "one-step claim certified by the kernel"
+            stated_summary()
+        else:
+            derived_lemma()
         return verdict
-    # rate claim: try the derived lemma, then the claim's own one-step lemma
-    attempts = []   # (label, A, B, C, one-step kernel result, A > 0 kernel result or None, extra lemmas)
-    if d is not None and d.proved:
-        attempts.append(("derived", d.A, d.B, d.C, d.kernel, d.positivity, d.conditions,
-                         [(d.lemma, d.certificates, d.kernel),
-                          (d.positivity.lemma, d.positivity_certificates, d.positivity)]))
+    # rate claim: the claim's own one-step lemma first (cheap), then the tightest derived lemma
     if one_step_ok:
         A, B, C = (claim.one_step.get(k, sp.Integer(0)) for k in ("A", "B", "C"))
-        attempts.append(("stated", A, B, C, verdict.lemmas[0][2], None, [], verdict.lemmas[:1]))
-    for label, A, B, C, one_step_k, positive_k, conds, lemmas in attempts:
-        pctx = ctx.copy()
-        implied, proofs_ = True, []
-        for e, strict in conds:
-            if e.free_symbols & ORACLE or (e, strict) in stated or e in pctx.positive or \
-                    (not strict and e in pctx.nonnegative):
-                continue
-            p = prove_condition(f"{claim.name}_implies", e, strict, pctx)
-            proofs_.append(p)
-            if not p.kernel.proved:
-                implied = False
-                verdict.notes.append(f"{label} lemma needs {sp.sstr(e)} {'>' if strict else '>='} 0, "
-                                     "which the tool could not derive from the stated conditions")
-                break
-            pctx.add_condition(e, strict)
-        if not implied:
-            continue
-        if positive_k is None:   # A > 0 for the stated lemma, from the stated conditions
-            pa = prove_condition(f"{claim.name}_A_positive", A, True, pctx)
-            proofs_.append(pa)
-            positive_k = pa.kernel
-            if not positive_k.proved:
-                verdict.notes.append(f"{label} lemma: could not certify A = {sp.sstr(A)} > 0")
-                continue
-        try:
-            r = prove_rate(f"{claim.name}_rate", claim.rate, A, B, C, pctx)
-        except (ValueError, EmptyRegion) as exc:
-            verdict.notes.append(f"rate implication from the {label} lemma failed: {exc}")
-            continue
-        if r.kernel.proved and rate_theorem(step, A, B, C, claim.rate, one_step_k, positive_k, r.kernel):
-            verdict.status = "proved"
-            verdict.reason = f"rate implied by the {label} one-step lemma (A = {sp.sstr(A)}), all lemmas certified"
-            verdict.lemmas = lemmas + [(p.lemma, p.certificates, p.kernel) for p in proofs_] + \
-                [(r.lemma, r.certificates, r.kernel)]
+        if _try_rate(verdict, claim, ctx, stated, step, "stated", A, B, C, verdict.lemmas[0][2], None, [],
+                     verdict.lemmas[:1]):
+            stated_summary()
             return verdict
-        verdict.notes.append(f"the claimed rate does not follow from the {label} lemma: {r.kernel.reason}")
+    d = derived_lemma()
+    if d is not None and d.proved and _try_rate(
+            verdict, claim, ctx, stated, step, "derived", d.A, d.B, d.C, d.kernel, d.positivity, d.conditions,
+            [(d.lemma, d.certificates, d.kernel), (d.positivity.lemma, d.positivity_certificates, d.positivity)]):
+        return verdict
     if not verdict.reason:
         verdict.reason = "could not certify the claim; see 'derived' for the best certified lemma and rate"
     if numerics:
         verdict.numerics = _numeric_refutation(claim, step, verdict)
     return verdict
+
+
+def _try_rate(verdict, claim, ctx, stated, step, label, A, B, C, one_step_k, positive_k, conds, lemmas) -> bool:
+    """Prove the claimed rate from one certified one-step lemma (A, B, C); on success set the verdict."""
+    pctx = ctx.copy()
+    proofs_ = []
+    for e, strict in conds:
+        if e.free_symbols & ORACLE or (e, strict) in stated or e in pctx.positive or \
+                (not strict and e in pctx.nonnegative):
+            continue
+        p = prove_condition(f"{claim.name}_implies", e, strict, pctx)
+        proofs_.append(p)
+        if not p.kernel.proved:
+            verdict.notes.append(f"{label} lemma needs {sp.sstr(e)} {'>' if strict else '>='} 0, "
+                                 "which the tool could not derive from the stated conditions")
+            return False
+        pctx.add_condition(e, strict)
+    if positive_k is None:   # A > 0 for the stated lemma, from the stated conditions
+        pa = prove_condition(f"{claim.name}_A_positive", A, True, pctx)
+        proofs_.append(pa)
+        positive_k = pa.kernel
+        if not positive_k.proved:
+            verdict.notes.append(f"{label} lemma: could not certify A = {sp.sstr(A)} > 0")
+            return False
+    try:
+        r = prove_rate(f"{claim.name}_rate", claim.rate, A, B, C, pctx)
+    except (ValueError, EmptyRegion) as exc:
+        verdict.notes.append(f"rate implication from the {label} lemma failed: {exc}")
+        return False
+    if r.kernel.proved and rate_theorem(step, A, B, C, claim.rate, one_step_k, positive_k, r.kernel):
+        verdict.status = "proved"
+        verdict.reason = f"rate implied by the {label} one-step lemma (A = {sp.sstr(A)}), all lemmas certified"
+        verdict.lemmas = lemmas + [(p.lemma, p.certificates, p.kernel) for p in proofs_] + \
+            [(r.lemma, r.certificates, r.kernel)]
+        return True
+    verdict.notes.append(f"the claimed rate does not follow from the {label} lemma: {r.kernel.reason}")
+    return False
 
 
 def _numeric_refutation(claim: Claim, step: sp.Expr, verdict: ClaimVerdict) -> list:

@@ -47,7 +47,8 @@ def run(args) -> int:
         if v.counterexample:
             print("  counterexample: " + ", ".join(f"{k}={x}" for k, x in v.counterexample.items()))
         if v.derived:
-            print(f"  best certified: A = {v.derived['A']}, B = {v.derived['B']}, C = {v.derived['C']}")
+            label = "certified lemma" if v.derived.get("source") == "stated" else "best certified"
+            print(f"  {label}: A = {v.derived['A']}, B = {v.derived['B']}, C = {v.derived['C']}")
             print(f"                  rate <= {v.derived['rate']}")
             if v.derived["conditions"]:
                 print(f"                  when {'; '.join(v.derived['conditions'])}")
