@@ -20,8 +20,8 @@ from abcheck import __version__
 from proofs.certificate import Lemma
 from proofs.context import Context, one_step_context, parameter_context
 from proofs.derive import Derivation, DerivationError, _cases, _search_case, derive_lyapunov
-from proofs.implication import Proof, condition_from_relational, prove_condition, prove_rate
-from proofs.kernel import check, lyapunov_goal, lyapunov_rate, rate_theorem, sign
+from proofs.implication import condition_from_relational, prove_condition, prove_rate
+from proofs.kernel import check, lyapunov_goal, lyapunov_rate, rate_theorem
 from proofs.sampling import EmptyRegion
 from theory.claims import Claim
 from theory.symbols import f, f_p, f_star, g2, gd, d2, step as STEP
@@ -229,7 +229,6 @@ def _numeric_refutation(claim: Claim, step: sp.Expr, verdict: ClaimVerdict) -> l
 
     from numerics.adversarial import adversarial_search
     from numerics.families import get_problem
-    from proofs.sampling import make_sampler
     from theory.methods import Method
     method = Method(claim.name, claim.name, step, dict(claim.parameters))
     findings_out = []

@@ -63,12 +63,11 @@ def print_json(obj) -> None:
 
 
 def theorem_text(r, js: dict) -> str:
-    d = r.derivation
     lines = [f"Theorem {js['name']}: {r.spec.description}",
              f"  step size      : gamma_k = {js['step']}",
              f"  assumptions    : {', '.join(js['assumptions'])}",
              f"  conditions     : {'; '.join(js['parameter_conditions']) or '(none beyond alpha > beta >= 0, L > 0)'}",
-             f"  one-step lemma : E||x+ - x_p||^2 <= d2 - A (f - f*) + B sigma_int + C sigma_pos",
+             "  one-step lemma : E||x+ - x_p||^2 <= d2 - A (f - f*) + B sigma_int + C sigma_pos",
              f"                   A = {js['A']}", f"                   B = {js['B']}", f"                   C = {js['C']}",
              f"  rate           : min_k E[f(x_k) - f*] <= {js['bound']}",
              f"  LaTeX          : {js['bound_latex']}",

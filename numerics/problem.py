@@ -21,7 +21,7 @@ A user wraps their own torch functions with ``FunctionProblem`` in a few lines::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Literal, Sequence
 
 import torch

@@ -31,7 +31,7 @@ from proofs.context import ORACLE_VARIABLES, Context, one_step_context
 from proofs.kernel import check, lyapunov_goal, lyapunov_rate, sign, split_cases
 from proofs.sampling import EmptyRegion, make_sampler
 from proofs.search import SearchResult, find_certificate, signed_form
-from theory.symbols import f_p, f_star, step as STEP
+from theory.symbols import step as STEP
 
 A_, E_, C_, T_ = sp.symbols("A_ E_ C_ T_", real=True)
 S_ = sp.Symbol("s_", real=True)     # the lifted step

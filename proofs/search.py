@@ -27,7 +27,7 @@ import sympy as sp
 from scipy.optimize import linprog
 
 from proofs.certificate import Certificate, EqTerm, Fact, Term
-from proofs.kernel import check_certificate, sign
+from proofs.kernel import sign
 
 
 @dataclass
@@ -277,10 +277,3 @@ def _parameter_fact(expr: sp.Expr, hyps, pos, nonneg) -> Fact | None:
     if res.certificate is None or res.conditions or res.certificate.facts:
         return None
     return Fact(expr, res.certificate)
-
-
-def verify_proposal(goal, hyps, eqs, pos, nonneg, result: SearchResult) -> str | None:
-    """Self-check of a proposal with the kernel (the derived conditions declared nonnegative)."""
-    nonneg2 = set(nonneg) | set(result.conditions)
-    g = goal.xreplace(result.values)
-    return check_certificate(g, False, hyps + list(result.conditions), eqs, set(pos), nonneg2, result.certificate)

@@ -13,7 +13,7 @@ from typing import Callable
 
 import sympy as sp
 
-from proofs.context import Context, parameter_context
+from proofs.context import parameter_context
 from proofs.derive import Derivation, derive_lyapunov
 from proofs.kernel import rate_theorem
 from proofs.implication import Proof, condition_from_relational, prove_condition, prove_rate

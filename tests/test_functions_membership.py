@@ -1,7 +1,6 @@
 """Stored and constructed membership measurements, re-measured (sampled, never "certified")."""
 from __future__ import annotations
 
-import numpy as np
 import pytest
 import torch
 

@@ -2,7 +2,6 @@
 located; a correct problem passes."""
 from __future__ import annotations
 
-import math
 import textwrap
 
 import pytest

@@ -1,13 +1,12 @@
 """The trusted kernel accepts the SGD certificate of THEORY.md section 4 and rejects wrong ones."""
 import sympy as sp
-import pytest
 from hypothesis import given, settings, strategies as st
 
 from proofs.certificate import Certificate, Fact, Lemma, Square, Term
 from proofs.kernel import check, lyapunov_goal, sign, split_cases
 from theory.conditions import ALPHA_BETA, SMOOTH
 from theory.methods import NGN, SPS_MAX
-from theory.symbols import L, alpha, beta, gamma, step, d2, gd, g2, f, f_p, f_star
+from theory.symbols import L, alpha, beta, gamma, step, gd, g2
 
 A = 2 * gamma * (alpha - beta - L * gamma)
 B = 2 * gamma * (beta + L * gamma)
@@ -112,7 +111,7 @@ def test_sgd_lemma_holds_on_random_oracle_values(a, bfrac, Lv, gfrac, gdv, fs_ga
     g2v = g2frac * 2 * Lv * (fv - fstar)                 # smoothness consequence holds
     gd_min = a * (fv - fp) - b * (fv - fstar)            # alpha-beta holds for gd >= gd_min
     gdv = gd_min + abs(gdv)
-    lhs = d2v = 1.0
+    d2v = 1.0
     new_d2 = d2v - 2 * g * gdv + g**2 * g2v
     Av, Bv = 2 * g * (a - b - Lv * g), 2 * g * (b + Lv * g)
     assert new_d2 <= d2v - Av * (fv - fp) + Bv * (fp - fstar) + 1e-9 * (1 + abs(new_d2))

@@ -52,7 +52,7 @@ def alpha_beta_residual(a, b, c_, alpha_value, beta_value):
 
     Works on floats, numpy arrays and torch tensors alike.
     """
-    return a - alpha_value * b + beta_value * c
+    return a - alpha_value * b + beta_value * c_
 
 
 def stationary_height_bound(alpha_value, beta_value, sigma_int_value):

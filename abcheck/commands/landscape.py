@@ -18,7 +18,6 @@ import argparse
 import importlib.util
 import json
 import math
-import sys
 from pathlib import Path
 
 from theory.errors import InputError

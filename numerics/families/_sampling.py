@@ -15,7 +15,6 @@ from beta_min towards alpha, so that the claimed pair lies strictly inside the s
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch

@@ -21,7 +21,6 @@ Everything depends on x only through s, so:
 """
 from __future__ import annotations
 
-import math
 
 import numpy as np
 import torch

@@ -19,7 +19,6 @@ and x - b_2), so the list is complete for n = 2; for n > 2 it is what these star
 """
 from __future__ import annotations
 
-import math
 from itertools import combinations
 
 import numpy as np

@@ -56,8 +56,7 @@ import math
 import numpy as np
 import torch
 
-from numerics.families._common import (as_points, check_float, check_int, newton_1d,
-                                        stationary_points_1d, tied_in_set)
+from numerics.families._common import (as_points, check_float, check_int, stationary_points_1d, tied_in_set)
 from numerics.problem import DTYPE, Membership, Problem, StationaryPoint
 from theory.errors import InputError
 
