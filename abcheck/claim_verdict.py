@@ -101,8 +101,6 @@ def decide_claim(claim: Claim, numerics: bool = True, z3_timeout_ms: int = 5000,
     step = claim.step
     domain, step_notes = _step_domain(step)
     notes += step_notes
-    for d_ in domain:
-        ctx.add_condition(d_, True)
     use_C = "nonneg_losses" in claim.assumptions
     verdict = ClaimVerdict("not_proved", claim.name, "", notes=notes)
     one_step_ok = None

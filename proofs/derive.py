@@ -275,7 +275,8 @@ def derive_lyapunov(name: str, step: sp.Expr, assumptions: tuple[str, ...], posi
         else:
             notes.append(f"final case {case[0]}: {res.reason or 'unsigned multipliers ' + str(res.conditions)}")
     kernel = check(lemma, certs)
-    positivity = Lemma(f"{name}_A_positive", A_star, (), (), tuple(ctx.positive), tuple(ctx.nonnegative),
+    param_only = lambda atoms: tuple(e for e in atoms if not e.free_symbols & oracle)  # noqa: E731
+    positivity = Lemma(f"{name}_A_positive", A_star, (), (), param_only(ctx.positive), param_only(ctx.nonnegative),
                        strict=True)
     pcerts = {case.label: Certificate(slack=signed_form(case.goal, set(ctx.positive), set())[0])
               for case in split_cases(A_star)}

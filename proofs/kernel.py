@@ -99,6 +99,8 @@ def split_cases(goal: sp.Expr, definitions: tuple = ()) -> list[Case]:
             branches.append((f"[{cond}]", value, earlier + _condition_of(cond, True)))
             if cond is not sp.true:
                 earlier = earlier + _condition_of(cond, False)
+        if node.args[-1].cond is not sp.true:   # no default branch: undefined there, never provable
+            branches.append(("[otherwise]", sp.nan, earlier))
     cases = []
     for label, value, conds in branches:
         for sub in split_cases(goal.xreplace({node: value})):
@@ -166,6 +168,8 @@ def check_certificate(target: sp.Expr, strict: bool, hyps: list, eqs: list, pos:
         e = sp.sympify(e)
         if e.atoms(sp.Float) or any(not (a.is_Symbol or a.is_Rational) for a in e.atoms()):
             return f"{e} has a float or a non-rational atom"
+        if any(isinstance(n, sp.Pow) and not (n.exp.is_Rational and n.exp.q in (1, 2)) for n in sp.preorder_traversal(e)):
+            return f"{e} has a power other than an integer or half-integer one"
         for den in _denominators(e):
             if sign(den, pos, nonneg) != "pos":
                 return f"denominator {den} is not manifestly positive"
@@ -229,17 +233,27 @@ def lyapunov_rate(A: sp.Expr, B: sp.Expr, C: sp.Expr) -> sp.Expr:
 
 def rate_theorem(step, A, B, C, claimed, one_step: KernelResult, positive: KernelResult, rate: KernelResult) -> bool:
     """min_k E[f(x_k) - f*] <= claimed, for the method with this step, follows when: the one-step lemma is
-    lyapunov_goal(step, A, B, C) >= 0, A > 0 and claimed - lyapunov_rate(A, B, C) >= 0 are proved, A, B, C
-    are free of oracle symbols and k, and the one-step and A > 0 lemmas assume no parameter condition
-    that the rate lemma does not assume (so they apply on the whole region of the rate lemma)."""
+    lyapunov_goal(step, A, B, C) >= 0 under per-sample facts only (realizability, the catalogue's
+    assumptions, and positivity of the step's own denominators, where the formula is defined); A > 0 and
+    claimed - lyapunov_rate(A, B, C) >= 0 are proved with no equalities or definitions; A, B, C are free of
+    oracle symbols, k and the step; and every parameter condition of the first two lemmas is assumed by the
+    rate lemma (so they apply on its whole region)."""
+    from theory.conditions import ASSUMPTIONS, REALIZABILITY
     from theory.symbols import k, step as STEP
-    oracle = {d2, gd, g2, f, f_p, f_star, k}
-    conds = lambda lem: set(lem.positive) | set(lem.nonnegative)  # noqa: E731
-    param = lambda lem: {e for e in conds(lem) if not sp.sympify(e).free_symbols & oracle}  # noqa: E731
-    rate_conds = conds(rate.lemma) | {h for _, h in rate.lemma.hypotheses}
-    return (one_step.proved and positive.proved and rate.proved
-            and one_step.lemma.goal == lyapunov_goal(STEP, A, B, C) and one_step.lemma.definitions == ((STEP, step),)
-            and positive.lemma.goal == A and positive.lemma.strict
-            and rate.lemma.goal == claimed - lyapunov_rate(A, B, C)
-            and not (sp.sympify(A).free_symbols | sp.sympify(B).free_symbols | sp.sympify(C).free_symbols) & oracle
-            and param(one_step.lemma) | param(positive.lemma) <= rate_conds)
+    oracle = {d2, gd, g2, f, f_p, f_star, k, STEP}
+    has_oracle = lambda e: bool(sp.sympify(e).free_symbols & oracle)  # noqa: E731
+    facts = lambda lem: {e for _, e in lem.hypotheses} | set(lem.positive) | set(lem.nonnegative)  # noqa: E731
+    lem1, lem2, lem3 = one_step.lemma, positive.lemma, rate.lemma
+    allowed = {h.expr for h in REALIZABILITY} | {h.expr for h in ASSUMPTIONS.values() if not h.equality} | \
+        {d2, g2, f - f_star, f_p - f_star} | ({f} if f_star in facts(lem1) else set()) | \
+        {n.base for n in sp.preorder_traversal(sp.sympify(step)) if isinstance(n, sp.Pow) and n.exp.is_negative
+         and has_oracle(n.base) and n.base in lem1.positive}
+    eq_ok = all(e in {h.expr for h in ASSUMPTIONS.values() if h.equality} for _, e in lem1.equalities)
+    return (one_step.proved and positive.proved and rate.proved and eq_ok
+            and not (lem2.equalities or lem3.equalities or lem2.definitions or lem3.definitions)
+            and lem1.goal == lyapunov_goal(STEP, A, B, C) and lem1.definitions == ((STEP, step),)
+            and lem2.goal == A and lem2.strict and lem3.goal == claimed - lyapunov_rate(A, B, C)
+            and not any(has_oracle(x) for x in (A, B, C))
+            and all(e in allowed for e in facts(lem1) if has_oracle(e))
+            and not any(has_oracle(e) for e in facts(lem2) | facts(lem3))
+            and {e for e in facts(lem1) | facts(lem2) if not has_oracle(e)} <= facts(lem3))

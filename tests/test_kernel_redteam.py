@@ -1,6 +1,6 @@
 """Red-team tests: each builds a FALSE statement (checked false by a concrete numeric counterexample) and
 asserts that the trusted kernel (proofs.kernel.check / rate_theorem) or proofs.rules REJECTS it.
-A test here fails exactly when a hole is found; known holes are xfail(strict=True) so the hole stays recorded."""
+A test here fails exactly when a hole is found; the eight holes it found were closed in the kernel, and their tests now pass."""
 import math
 
 import pytest
@@ -27,18 +27,14 @@ def _proved(lemma, certs):
         return False
 
 
-# ----------------------------------------------------------------------------------------- holes (xfail)
+# ----------------------------------------------------------------------------------------- holes found by the red team, now closed
 
-@pytest.mark.xfail(strict=True, reason="hole: a Piecewise without a True branch only yields the covered cases; "
-                                       "the goal is nan (undefined) elsewhere, yet the lemma is 'proved'")
 def test_partial_piecewise_rejected():
     goal = sp.Piecewise((x, x > 0))          # claim: for all real x, goal >= 0
     assert math.isnan(_num(goal, {x: -1}).real)   # false: undefined (nan) at x = -1
     assert not _proved(Lemma("partial", goal), {"[x > 0]": Certificate(terms=(Term(ONE, (x,)),))})
 
 
-@pytest.mark.xfail(strict=True, reason="hole: square bases may contain odd/4th roots (x**(1/6)); only q=2 roots "
-                                       "are sign-checked, so s**2 need not be a real square")
 def test_odd_root_square_base_rejected():
     goal = x**sp.Rational(1, 3) * y**sp.Rational(2, 3)   # claim: >= 0 for all real x, y
     v = _num(goal, {x: -1, y: -1})
@@ -48,7 +44,6 @@ def test_odd_root_square_base_rejected():
     assert not _proved(Lemma("cbrt", goal), {"main": cert})
 
 
-@pytest.mark.xfail(strict=True, reason="hole: odd roots pass the atom and root checks (4th roots, 4 variables)")
 def test_fourth_root_square_base_rejected():
     z, w = sp.symbols("z w", real=True)
     q = sp.Rational(1, 4)
@@ -97,8 +92,6 @@ def _sgd_counterexample():
     assert 3 > 0 and 1 > 0 and 2 - 0 > 0 and 0 >= 0
 
 
-@pytest.mark.xfail(strict=True, reason="hole: rate_theorem ignores the hypotheses of the A > 0 lemma "
-                                       "(param() reads only positive/nonnegative)")
 def test_rate_theorem_positivity_hypothesis_ignored():
     _sgd_counterexample()
     h = alpha - beta - 2 * L * gamma
@@ -108,7 +101,6 @@ def test_rate_theorem_positivity_hypothesis_ignored():
     assert not rate_theorem(gamma, A, B, 0, CLAIMED, _one_step(), pos, _rate())
 
 
-@pytest.mark.xfail(strict=True, reason="hole: rate_theorem ignores equalities (here 1 == 0) of its premise lemmas")
 def test_rate_theorem_positivity_equality_ignored():
     _sgd_counterexample()
     pos = check(Lemma("A>0", A, (), (("absurd", ONE),), POS, NONNEG, strict=True),
@@ -117,8 +109,6 @@ def test_rate_theorem_positivity_equality_ignored():
     assert not rate_theorem(gamma, A, B, 0, CLAIMED, _one_step(), pos, _rate())
 
 
-@pytest.mark.xfail(strict=True, reason="hole: rate_theorem ignores the definitions of the A > 0 lemma "
-                                       "(gamma := (alpha-beta)/(2L) substituted there only)")
 def test_rate_theorem_positivity_definitions_ignored():
     _sgd_counterexample()
     pos = check(Lemma("A>0", A, (), (), POS, NONNEG, strict=True, definitions=((gamma, (alpha - beta) / (2 * L)),)),
@@ -127,8 +117,6 @@ def test_rate_theorem_positivity_definitions_ignored():
     assert not rate_theorem(gamma, A, B, 0, CLAIMED, _one_step(), pos, _rate())
 
 
-@pytest.mark.xfail(strict=True, reason="hole: rate_theorem ignores equalities of the rate lemma (1 == 0 proves "
-                                       "claimed = -1)")
 def test_rate_theorem_rate_equality_ignored():
     h = alpha - beta - 2 * L * gamma
     pos_ = POS + (h, K)
@@ -138,8 +126,9 @@ def test_rate_theorem_rate_equality_ignored():
                  {"main": Certificate(eq_terms=(EqTerm(goal, ONE),))})
     assert rate.proved
     pos = check(Lemma("A>0", A, (), (), POS + (alpha - beta - L * gamma,), NONNEG, strict=True),
-                {"main": Certificate(terms=(Term(2 * gamma, (alpha - beta - L * gamma,)),), slack=0 * ONE + 0)})
-    assert not (pos.proved and rate_theorem(gamma, A, B, 0, claimed, _one_step(), pos, rate))
+                {"main": Certificate(slack=A)})
+    assert pos.proved
+    assert not rate_theorem(gamma, A, B, 0, claimed, _one_step(), pos, rate)
 
 
 # ----------------------------------------------------------------------------------------- rejected attempts
@@ -249,3 +238,34 @@ def test_non_polynomial_atoms_rejected():
         assert not _proved(Lemma("fl", goal), {"main": cert})
     goal2 = sp.exp(x) - 2         # false at x = 0
     assert not _proved(Lemma("ex", goal2), {"main": Certificate(squares=(Square(ONE, sp.exp(x / 2)),), slack=0)})
+
+
+def test_rules_weighted_telescoping_rejects_equality_and_hidden_conditions():
+    from proofs.rules import weighted_telescoping
+    _sgd_counterexample()
+    zero = check(Lemma("A-a", A - A, positive=POS, nonnegative=NONNEG), {"main": Certificate()})
+    absurd = check(Lemma("a>0", A, (), (("absurd", ONE),), POS, NONNEG, strict=True),
+                   {"main": Certificate(eq_terms=(EqTerm(A - 1, ONE),), slack=ONE)})
+    h = alpha - beta - 2 * L * gamma
+    hidden = check(Lemma("a>0", A, (("small_step", h),), (), POS, NONNEG, strict=True),
+                   {"main": Certificate(terms=(Term(2 * gamma, (h,)),), slack=2 * L * gamma**2)})
+    assert zero.proved and absurd.proved and hidden.proved
+    assert not weighted_telescoping(_one_step(), zero, absurd, gamma, A, B, A).holds
+    concl = weighted_telescoping(_one_step(), zero, hidden, gamma, A, B, A)
+    assert not concl.holds or (h, False) in concl.conditions   # the step bound must be carried as a condition
+
+
+def test_rate_theorem_arbitrary_oracle_assumptions():
+    from theory.symbols import f, f_p, g2, gd
+    # claim: SGD with any gamma > 0 has min_{k<K} E[f(x_k) - f*] <= D0 / K.  False: f = x^2/2, gamma = 3, x0 = 1,
+    # K = 5: x_k = (-2)^k, min_k f(x_k) = 1/2 > 1/5 = D0/K.
+    xs = [(-2.0)**i for i in range(5)]
+    assert min(v * v / 2 for v in xs) > 1 / 5
+    one = check(Lemma("sgd'", lyapunov_goal(step, ONE, 0, 0), (), (), (gamma,), (gd, -g2, f_p - f),
+                      definitions=((step, gamma),)),
+                {"step: main": Certificate(terms=(Term(ONE, (f_p - f,)), Term(2 * gamma, (gd,)), Term(gamma**2, (-g2,))))})
+    pos = check(Lemma("A>0", ONE, strict=True), {"main": Certificate(slack=ONE)})
+    claimed = D0 / K
+    rate = check(Lemma("rate", claimed - lyapunov_rate(ONE, 0, 0), positive=(gamma,)), {"main": Certificate()})
+    assert one.proved and pos.proved and rate.proved
+    assert not rate_theorem(gamma, ONE, 0, 0, claimed, one, pos, rate)
