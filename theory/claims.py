@@ -121,26 +121,24 @@ def _context_hint(name: str) -> str:
     return ""
 
 
-def _expr(where: str, text: Any, allowed: frozenset[str]) -> sp.Expr:
+def _parsed(parser, where: str, text: Any, allowed: frozenset[str]):
+    """``parser(text, allowed)`` with every error prefixed by where it happened (and a hint for symbols)."""
     try:
-        return parse_expression(_string(where, text), allowed)
+        return parser(_string(where, text), allowed)
     except UnknownSymbolError as exc:
         raise _fail(where, f"{exc}{_context_hint(exc.name)}") from None
     except InputError as exc:
         if str(exc).startswith(f"{where}:"):
             raise
         raise _fail(where, str(exc)) from None
+
+
+def _expr(where: str, text: Any, allowed: frozenset[str]) -> sp.Expr:
+    return _parsed(parse_expression, where, text, allowed)
 
 
 def _conditions(where: str, text: Any, allowed: frozenset[str]) -> tuple[sp.Basic, ...]:
-    try:
-        return parse_condition(_string(where, text), allowed)
-    except UnknownSymbolError as exc:
-        raise _fail(where, f"{exc}{_context_hint(exc.name)}") from None
-    except InputError as exc:
-        if str(exc).startswith(f"{where}:"):
-            raise
-        raise _fail(where, str(exc)) from None
+    return _parsed(parse_condition, where, text, allowed)
 
 
 def _name(source: str, data: Mapping[str, Any]) -> str:

@@ -86,15 +86,8 @@ def _window(text: str | None):
 
 
 def _f_star(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        v = float(text)
-    except ValueError:
-        raise InputError(f"--f-star must be a number, got {text!r}") from None
-    if not math.isfinite(v):
-        raise InputError(f"--f-star must be finite, got {text!r}")
-    return v
+    from abcheck.params import parse_number
+    return None if text is None else parse_number(text, "--f-star")
 
 
 def _load_reference(path: str | None):

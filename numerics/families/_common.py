@@ -114,3 +114,19 @@ class LazyMembership:
     @membership.setter
     def membership(self, m) -> None:
         self._membership = m
+
+
+def newton(fgh, x: np.ndarray, iterations: int, step_tol: float, final_tol: float) -> np.ndarray | None:
+    """Newton's method on grad f = 0 from x, with fgh(x) -> (f, grad, Hessian); None if it diverges, hits a
+    singular Hessian, or ends with ||grad|| > final_tol (stops early once ||grad|| <= step_tol)."""
+    for _ in range(iterations):
+        _, g, H = fgh(x)
+        if np.linalg.norm(g) <= step_tol:
+            return x
+        try:
+            x = x - np.linalg.solve(H, g)
+        except np.linalg.LinAlgError:
+            return None
+        if not np.all(np.isfinite(x)) or np.linalg.norm(x) > 1e6:
+            return None
+    return x if np.linalg.norm(fgh(x)[1]) <= final_tol else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from numerics.families._common import LazyMembership, TIE_TOL, as_points, nearest_in_set, tied_in_set
+from numerics.families._common import LazyMembership, newton, TIE_TOL, as_points, nearest_in_set, tied_in_set
 from numerics.problem import DTYPE, Membership, Problem, StationaryPoint
 
 
@@ -47,17 +47,7 @@ class NumericFiniteS(LazyMembership, Problem):
         return x
 
     def _newton(self, x: np.ndarray, it: int = 50) -> np.ndarray | None:
-        for _ in range(it):
-            _, g, H = self._fgh(x)
-            if np.linalg.norm(g) <= 1e-13:
-                return x
-            try:
-                x = x - np.linalg.solve(H, g)
-            except np.linalg.LinAlgError:
-                return None
-            if not np.all(np.isfinite(x)) or np.linalg.norm(x) > 1e6:
-                return None
-        return x if np.linalg.norm(self._fgh(x)[1]) <= 1e-10 else None
+        return newton(self._fgh, x, it, 1e-13, 1e-10)
 
     def _images(self, z: np.ndarray) -> np.ndarray:
         return z[None, :]
@@ -68,9 +58,9 @@ class NumericFiniteS(LazyMembership, Problem):
         found: list[np.ndarray] = []
         jobs = [(np.asarray(s, dtype=float), True, newton_from_starts) for s in starts]
         jobs += [(np.asarray(s, dtype=float), False, True) for s in saddle_starts]
-        for s, descend, newton in jobs:
+        for s, descend, use_newton in jobs:
             cands = [self._newton(self._descend(s))] if descend else []
-            if newton:
+            if use_newton:
                 cands.append(self._newton(s))
             for z in cands:
                 if z is None or (self.domain and not all(lo - 1e-9 <= v <= hi + 1e-9 for v, (lo, hi) in zip(z, self.domain))):

@@ -24,7 +24,7 @@ from itertools import combinations
 import numpy as np
 import torch
 
-from numerics.families._common import LazyMembership, TIE_TOL, as_points, nearest_in_set, tied_in_set
+from numerics.families._common import LazyMembership, newton, TIE_TOL, as_points, nearest_in_set, tied_in_set
 from numerics.problem import DTYPE, Membership, Problem, StationaryPoint
 
 
@@ -117,18 +117,7 @@ class RadialSum(LazyMembership, Problem):
         return f, g, H
 
     def _newton(self, x: np.ndarray, it: int = 100) -> np.ndarray | None:
-        for _ in range(it):
-            _, g, H = self._np_fgh(x)
-            if np.linalg.norm(g) <= 1e-14:
-                return x
-            try:
-                x = x - np.linalg.solve(H, g)
-            except np.linalg.LinAlgError:
-                return None
-            if not np.all(np.isfinite(x)) or np.linalg.norm(x) > 1e6:
-                return None
-        _, g, _ = self._np_fgh(x)
-        return x if np.linalg.norm(g) <= 1e-12 else None
+        return newton(self._np_fgh, x, it, 1e-14, 1e-12)
 
     def _descend(self, x: np.ndarray, it: int = 300) -> np.ndarray:
         """Saddle-free Newton descent: step -V |Lambda|^-1 V^T g with backtracking on f."""
