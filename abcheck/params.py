@@ -20,9 +20,8 @@ def parse_number(text: str, what: str) -> float:
     return v
 
 
-def parse_assignments(items: list[str] | None, what: str = "--param") -> dict[str, float]:
-    """``["gamma=0.1", "c=2"]`` -> {"gamma": 0.1, "c": 2.0}."""
-    out: dict[str, float] = {}
+def split_assignments(items: list[str] | None, what: str):
+    """Yield (name, value text, original part) for ``NAME=VALUE`` items (comma-separated lists allowed)."""
     for item in items or []:
         for part in item.split(","):
             if not part.strip():
@@ -31,8 +30,12 @@ def parse_assignments(items: list[str] | None, what: str = "--param") -> dict[st
             name = name.strip()
             if not sep or not name.isidentifier():
                 raise InputError(f"{what} expects NAME=VALUE, got {part!r}")
-            out[name] = parse_number(val.strip(), f"{what} {name}")
-    return out
+            yield name, val.strip(), part
+
+
+def parse_assignments(items: list[str] | None, what: str = "--param") -> dict[str, float]:
+    """``["gamma=0.1", "c=2"]`` -> {"gamma": 0.1, "c": 2.0}."""
+    return {name: parse_number(val, f"{what} {name}") for name, val, _ in split_assignments(items, what)}
 
 
 def parse_params(items: list[str]) -> dict[str, float]:

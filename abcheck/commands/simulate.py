@@ -21,21 +21,16 @@ RATE_SYMBOLS = frozenset({"D0", "K", "sigma_int", "sigma_pos", "alpha", "beta", 
 
 
 # -- shared helpers ----------------------------------------------------------------------------------
-from abcheck.params import parse_assignments, parse_number  # noqa: E402,F401  (shared with sweep)
+from abcheck.params import parse_assignments, parse_number, split_assignments  # noqa: E402,F401  (shared with sweep)
 
 
 def parse_text_assignments(items: list[str] | None, what: str) -> dict[str, str]:
     """``["d=100", "n=20"]`` -> {"d": "100", "n": "20"} (values kept as text)."""
     out: dict[str, str] = {}
-    for item in items or []:
-        for part in item.split(","):
-            if not part.strip():
-                continue
-            name, sep, val = part.partition("=")
-            name = name.strip()
-            if not sep or not name.isidentifier() or not val.strip():
-                raise InputError(f"{what} expects NAME=VALUE, got {part!r}")
-            out[name] = val.strip()
+    for name, val, part in split_assignments(items, what):
+        if not val:
+            raise InputError(f"{what} expects NAME=VALUE, got {part!r}")
+        out[name] = val
     return out
 
 

@@ -64,21 +64,9 @@ def _config_key(args, name: str) -> dict:
 
 
 def _load_done(path: Path | None, key: dict) -> dict[float, dict]:
-    done: dict[float, dict] = {}
-    if path is None or not path.exists():
-        return done
-    with open(path) as fh:
-        for line in fh:
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue  # a line cut by an interruption: rerun that value
-            if rec.get("config") == key:
-                done[float(rec["value"])] = rec
-    return done
+    """Values already swept with this configuration (a line cut by an interruption is rerun)."""
+    from numerics.jsonl import read_records
+    return {float(rec["value"]): rec for rec in read_records(path) if rec.get("config") == key}
 
 
 def handler(args) -> int:

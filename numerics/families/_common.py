@@ -130,3 +130,11 @@ def newton(fgh, x: np.ndarray, iterations: int, step_tol: float, final_tol: floa
         if not np.all(np.isfinite(x)) or np.linalg.norm(x) > 1e6:
             return None
     return x if np.linalg.norm(fgh(x)[1]) <= final_tol else None
+
+
+def classified_stationary_point(z, height: float, hessian):
+    """A StationaryPoint at z, typed by the eigenvalues of the (symmetrised) Hessian there."""
+    from numerics.problem import StationaryPoint
+    ev = np.linalg.eigvalsh(0.5 * (hessian + hessian.T))
+    kind = "local_min" if ev.min() > 0 else ("local_max" if ev.max() < 0 else "saddle")
+    return StationaryPoint(location=tuple(float(t) for t in z), height=float(height), kind=kind)

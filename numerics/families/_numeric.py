@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from numerics.families._common import LazyMembership, newton, TIE_TOL, as_points, nearest_in_set, tied_in_set
-from numerics.problem import DTYPE, Membership, Problem, StationaryPoint
+from numerics.families._common import LazyMembership, classified_stationary_point, newton, TIE_TOL, as_points, nearest_in_set, tied_in_set
+from numerics.problem import DTYPE, Membership, Problem
 
 
 class NumericFiniteS(LazyMembership, Problem):
@@ -81,9 +81,7 @@ class NumericFiniteS(LazyMembership, Problem):
         for z, v, m in zip(found, vals, is_min):
             if m or any(np.linalg.norm(z - w) < 1e-7 for w in uniq):
                 continue
-            ev = np.linalg.eigvalsh(0.5 * (self._fgh(z)[2] + self._fgh(z)[2].T))
-            kind = "local_min" if ev.min() > 0 else ("local_max" if ev.max() < 0 else "saddle")
-            sps.append(StationaryPoint(location=tuple(float(t) for t in z), height=float(v - fmin), kind=kind))
+            sps.append(classified_stationary_point(z, v - fmin, self._fgh(z)[2]))
         self.stationary_points = tuple(sorted(sps, key=lambda p: -p.height))
 
     def project(self, x: torch.Tensor) -> torch.Tensor:

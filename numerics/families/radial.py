@@ -24,8 +24,8 @@ from itertools import combinations
 import numpy as np
 import torch
 
-from numerics.families._common import LazyMembership, newton, TIE_TOL, as_points, nearest_in_set, tied_in_set
-from numerics.problem import DTYPE, Membership, Problem, StationaryPoint
+from numerics.families._common import LazyMembership, classified_stationary_point, newton, TIE_TOL, as_points, nearest_in_set, tied_in_set
+from numerics.problem import DTYPE, Membership, Problem
 
 
 class Profile:
@@ -155,9 +155,7 @@ class RadialSum(LazyMembership, Problem):
         for z, v, m in zip(found, vals, is_min):
             if m:
                 continue
-            ev = np.linalg.eigvalsh(self._np_fgh(z)[2])
-            kind = "local_min" if ev.min() > 0 else ("local_max" if ev.max() < 0 else "saddle")
-            sps.append(StationaryPoint(location=tuple(float(t) for t in z), height=float(v - fmin), kind=kind))
+            sps.append(classified_stationary_point(z, v - fmin, self._np_fgh(z)[2]))
         self.stationary_points = tuple(sorted(sps, key=lambda p: -p.height))
 
     # -- S ----------------------------------------------------------------------------------

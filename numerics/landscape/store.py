@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+from numerics.jsonl import read_records
+
 import hashlib
 import json
 import os
@@ -43,19 +45,7 @@ class RunStore:
 
     def load(self) -> dict[str, dict]:
         """Finished runs by key (a truncated last line, from a crash while writing, is ignored)."""
-        out: dict[str, dict] = {}
-        if self.runs_path.exists():
-            with open(self.runs_path) as fh:
-                for line in fh:
-                    line = line.strip()
-                    if not line:
-                        continue
-                    try:
-                        rec = json.loads(line)
-                    except json.JSONDecodeError:
-                        continue
-                    out[rec["key"]] = rec
-        return out
+        return {rec["key"]: rec for rec in read_records(self.runs_path)}
 
     def start_run(self, header: dict) -> None:
         self._partial = open(self.partial_path, "w")
