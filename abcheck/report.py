@@ -52,6 +52,9 @@ def theorem_json(r) -> dict:
             **r.backends,
         },
         "certificate": {lem.name: certificate_json(certs) for lem, certs, _ in r.lemmas},
+        "rules": [{"rule": c.rule, "holds": c.holds, "statement": c.statement, "reason": c.reason}
+                  for c in getattr(r, "rules", [])],
+        "remainder": expr_text(getattr(d, "remainder", 0)),
         "seconds": round(r.seconds, 3),
         "abcheck_version": __version__,
     }
@@ -69,6 +72,8 @@ def theorem_text(r, js: dict) -> str:
              f"  conditions     : {'; '.join(js['parameter_conditions']) or '(none beyond alpha > beta >= 0, L > 0)'}",
              "  one-step lemma : E||x+ - x_p||^2 <= d2 - A (f - f*) + B sigma_int + C sigma_pos",
              f"                   A = {js['A']}", f"                   B = {js['B']}", f"                   C = {js['C']}",
+             *([f"                   + E R_k, R_k = {js['remainder']} (summed along the trajectory)"]
+               if js["remainder"] != "0" else []),
              f"  rate           : min_k E[f(x_k) - f*] <= {js['bound']}",
              f"  LaTeX          : {js['bound_latex']}",
              "  certificates   :"]
@@ -84,6 +89,8 @@ def theorem_text(r, js: dict) -> str:
             if c.slack != 0:
                 parts.append(f"slack {expr_text(c.slack)}")
             lines.append(f"      case {label}: goal = " + (" + ".join(parts) or "0"))
+    for c in js["rules"]:
+        lines.append(f"  rule {c['rule']:<20}: {'holds' if c['holds'] else 'FAILS: ' + c['reason']}: {c['statement']}")
     lines.append("  backends       : " + ", ".join(f"{k}: {v['status']}" + (f" ({v['reason']})" if v.get("reason") and v["status"] == "skipped" else "")
                                          for k, v in js["backends"].items()))
     lines.append(f"  status         : {js['status'].upper()}  ({js['seconds']} s)")

@@ -5,7 +5,7 @@
 Measures, writing benchmarks/results/prove_speed.json as it goes:
   * ``abcheck prove sgd --no-coq`` wall time (subprocess; includes Python start) and the in-process time
     after imports (derivation + kernel + z3);
-  * ``abcheck prove sps_max|ngn --no-coq`` in-process times;
+  * ``abcheck prove sps_max|ngn|sgd_decreasing|adagrad_norm_max --no-coq`` in-process times;
   * ``abcheck claim examples/claims/sps_max.toml --no-numerics --no-coq`` (a min-type step) wall time;
   * the SGD numerical cross-check, 1,000 seeds x 1,000 iterations on saddle-tight.
 """
@@ -45,7 +45,7 @@ def main() -> None:
     abcheck = [sys.executable, "-m", "abcheck.cli"]
     record(results, "prove_sgd_wall_s", [wall(abcheck + ["prove", "sgd", "--no-coq"]) for _ in range(args.runs)])
     from proofs.theorems import prove, run_backends
-    for name in ("sgd", "sps_max", "ngn"):
+    for name in ("sgd", "sps_max", "ngn", "sgd_decreasing", "adagrad_norm_max"):
         t = time.perf_counter()
         r = prove(name)
         run_backends(r, coq=False)

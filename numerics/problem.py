@@ -10,7 +10,9 @@ A problem provides
   * ``f_star_i`` (tensor [n], f_i^* = inf f_i), ``f_star`` (min f), ``sigma_int`` = f* - mean_i f_i^*,
     ``L`` (each f_i is L-smooth), ``membership`` (the (alpha, beta) claimed and how it was established),
     ``stationary_points`` (the known stationary points that are not minimizers), ``domain`` (a box the
-    claims are restricted to, or None for all of R^d), ``x0`` (a default starting point).
+    claims are restricted to, or None for all of R^d), ``x0`` (a default starting point);
+  * optionally ``grad_sq_bound``: a PROVEN G with ||grad f_i(x)||^2 <= G for every x of the domain and every
+    i (the bounded-gradients assumption of AdaGrad-norm-max), or None (unknown or unbounded).
 
 A user wraps their own torch functions with ``FunctionProblem`` in a few lines::
 
@@ -21,6 +23,7 @@ A user wraps their own torch functions with ``FunctionProblem`` in a few lines::
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Callable, Literal, Sequence
 
@@ -78,6 +81,12 @@ class Problem:
     stationary_points: tuple[StationaryPoint, ...] = ()
     domain: tuple[tuple[float, float], ...] | None = None
     x0: torch.Tensor | None = None
+    grad_sq_bound: float | None = None
+    """G with ||grad f_i(x)||^2 <= G for every x (of ``domain`` when one is stated) and every i, or None when
+    no such bound is known (or none exists, e.g. quadratics on R^d). It must be a PROOF, never a sample maximum:
+    the family's module docstring carries the derivation (e.g. paper_ex1.py, pseudo_huber.py), and tests
+    check it against sampled gradients. Theorems assuming bounded gradients (AdaGrad-norm-max) may only be
+    cross-checked on problems that state it."""
     params: dict = {}
     description: str = ""
 
@@ -166,7 +175,7 @@ class Problem:
         return {
             "name": self.name, "n": self.n, "d": self.d, "params": dict(self.params),
             "f_star": self.f_star, "f_star_i": [float(v) for v in self.f_star_i.tolist()],
-            "sigma_int": self.sigma_int, "L": self.L,
+            "sigma_int": self.sigma_int, "L": self.L, "grad_sq_bound": self.grad_sq_bound,
             "membership": {"alpha": m.alpha, "beta": m.beta, "status": m.status,
                            "min_margin": m.min_margin, "samples": m.samples, "method": m.method,
                            "worst_point": list(m.worst_point) if m.worst_point is not None else None,
@@ -176,6 +185,20 @@ class Problem:
             "domain": [list(b) for b in self.domain] if self.domain else None,
             "description": self.description,
         }
+
+
+def _check_grad_sq_bound(G) -> float | None:
+    """None, or a finite number >= 0 as float; else InputError."""
+    if G is None:
+        return None
+    from theory.errors import InputError
+    try:
+        g = float(G)
+    except (TypeError, ValueError):
+        raise InputError(f"grad_sq_bound must be a number or None, got {G!r}") from None
+    if not (math.isfinite(g) and g >= 0):
+        raise InputError(f"grad_sq_bound must be finite and >= 0 (None when unknown), got {G!r}")
+    return g
 
 
 class FunctionProblem(Problem):
@@ -190,7 +213,8 @@ class FunctionProblem(Problem):
                  domain: Sequence[tuple[float, float]] | None = None,
                  x0: Sequence[float] | torch.Tensor | None = None,
                  params: dict | None = None, description: str = "",
-                 project_candidates: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+                 project_candidates: Callable[[torch.Tensor], torch.Tensor] | None = None,
+                 grad_sq_bound: float | None = None) -> None:
         self.name, self.d, self.n = name, int(d), int(n)
         self._losses, self._project = losses, project
         self.f_star_i = torch.as_tensor(f_star_i, dtype=DTYPE)
@@ -202,6 +226,7 @@ class FunctionProblem(Problem):
         self.params = dict(params or {})
         self.description = description
         self._project_candidates = project_candidates
+        self.grad_sq_bound = _check_grad_sq_bound(grad_sq_bound)
 
     def losses(self, x: torch.Tensor) -> torch.Tensor:
         return self._losses(x)

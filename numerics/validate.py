@@ -16,7 +16,9 @@ stated domain; far points; clouds at stationary points and at projections; bisec
                       finds no q with f(q) - f* <= 10 tol whose own projection (a checked minimizer) is closer,
                       nor any such q closer by more than 1% (the penalty leaves q slightly off S);
   * ``stationary``:   every listed stationary point has |grad f| <= 1e-6 and f - f* equal to its height;
-  * ``condition``:    min_i T_i(x) >= -tol for the claimed (alpha, beta) (``Problem.ab_margin``).
+  * ``condition``:    min_i T_i(x) >= -tol for the claimed (alpha, beta) (``Problem.ab_margin``);
+  * ``grad_bound``:   only when the problem states ``grad_sq_bound`` = G: ||grad f_i(x)||^2 <= G (1 + 1e-12) on
+                      every sample and every i (a sampled check of the family's proof).
 
 tol = 1e-9 max(1, |f*|). Sampled checks find violations; passing them is "sampled", never "certified".
 """
@@ -302,6 +304,24 @@ def check_condition(problem: Problem, x: torch.Tensor) -> CheckResult:
                               + ("" if ok else ": the claimed condition is violated"))
 
 
+def check_grad_bound(problem: Problem, x: torch.Tensor) -> CheckResult:
+    """||grad f_i(x)||^2 <= grad_sq_bound on every sample and every i (see the module docstring)."""
+    G = float(problem.grad_sq_bound)
+    worst, where, comp = -math.inf, None, None
+    for xc in _chunks(x, 2000):
+        idx = torch.arange(problem.n).expand(xc.shape[0], problem.n)
+        _, grads = problem.grad_at(xc, idx)
+        g2 = (grads * grads).sum(-1)                                     # [P, n]
+        g2 = torch.where(torch.isfinite(g2), g2, torch.full_like(g2, math.inf))
+        k = int(g2.max(-1).values.argmax())
+        if float(g2[k].max()) > worst:
+            worst, where, comp = float(g2[k].max()), xc[k].tolist(), int(g2[k].argmax())
+    ok = worst <= G * (1 + 1e-12) + 1e-300
+    return CheckResult("grad_bound", ok, size=worst, point=where, component=comp, samples=x.shape[0],
+                       detail=f"largest sampled ||grad f_i||^2 vs the stated grad_sq_bound G = {G:.6g}"
+                              + ("" if ok else ": the stated bound is violated"))
+
+
 def validate_problem(problem: Problem, seed: int = 0, dense: int = 4000) -> ValidationReport:
     """Run every check on seeded samples; see the module docstring."""
     from theory.errors import InputError
@@ -315,7 +335,8 @@ def validate_problem(problem: Problem, seed: int = 0, dense: int = 4000) -> Vali
         return rep
     for fn in (lambda: check_shapes(problem, x), lambda: check_gradient(problem, x, seed),
                lambda: check_f_star_i(problem, x, seed), lambda: check_projection(problem, x, seed),
-               lambda: check_stationary(problem), lambda: check_condition(problem, x)):
+               lambda: check_stationary(problem), lambda: check_condition(problem, x),
+               *((lambda: check_grad_bound(problem, x),) if getattr(problem, "grad_sq_bound", None) is not None else ())):
         try:
             rep.checks.append(fn())
         except InputError:

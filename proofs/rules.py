@@ -28,7 +28,11 @@ class Conclusion:
 
 
 def _same(a, b) -> bool:
-    return _is_zero_rational_function(sp.sympify(a) - sp.sympify(b))
+    """a == b as rational functions; anything the check cannot read (e.g. a Max left over) counts as different."""
+    try:
+        return _is_zero_rational_function(sp.sympify(a) - sp.sympify(b))
+    except (sp.PolynomialError, sp.polys.polyerrors.PolificationFailed, ValueError, TypeError):
+        return False
 
 
 def _decls(lem) -> list[tuple[sp.Expr, bool]]:   # (e, strict): the lemma assumes e > 0 (strict) or e >= 0
@@ -36,12 +40,15 @@ def _decls(lem) -> list[tuple[sp.Expr, bool]]:   # (e, strict): the lemma assume
         [(e, False) for e in lem.nonnegative]
 
 
-def _premise(res: KernelResult, oracle_ok: bool = False) -> tuple[list, list, str]:
-    """(parameter conditions (e, strict), names of per-iterate oracle facts used, error) of a premise lemma."""
+def _premise(res: KernelResult, oracle_ok: bool = False, invariants: tuple = ()) -> tuple[list, list, str]:
+    """(parameter conditions (e, strict), names of per-iterate oracle facts used, error) of a premise lemma.
+    A declaration may also be one of ``invariants`` ((e, strict) established by ``state_induction``)."""
     lem, conds, names = res.lemma, [], []
     for e, strict in _decls(lem):
         if oracle_ok and e in _ORACLE_FACTS and not strict:     # d2 > 0 would leave out d2 = 0
             names.append(_ORACLE_FACTS[e])
+        elif any(_same(e, x) and (s or not strict) for x, s in invariants):
+            continue
         elif e.free_symbols & _NOT_PARAM and not (e == k and not strict):   # k > 0 would leave out k = 0
             return [], [], f"{lem.name}: {e} >= 0 is not k >= 0, a parameter condition or a per-iterate fact"
         elif e != k:
@@ -62,58 +69,134 @@ def telescoping_sum(res: KernelResult, term: sp.Expr, T: sp.Expr) -> Conclusion:
 
 
 def weighted_telescoping(one_step: KernelResult, a_lower: KernelResult, a_pos: KernelResult,
-                         step: sp.Expr, A: sp.Expr, B: sp.Expr, a: sp.Expr) -> Conclusion:
+                         step: sp.Expr, A: sp.Expr, B: sp.Expr, a: sp.Expr,
+                         memory: Conclusion | None = None, remainder: Conclusion | None = None) -> Conclusion:
     """Premises: (1) ||x - step grad f_i - x_p||^2 <= d2 - A (f - f_p) + B (f_p - f_star) at every oracle point meeting
     the per-iterate facts, A, B, a functions of k and parameters only; (2) A - a >= 0; (3) a > 0. Conclusion, for
     x_{k+1} = x_k - step grad f_{i_k}(x_k), K >= 1: min_{k<K} E[f(x_k) - f*] <= (D0 + sigma_int sum B(k))/sum a(k).
     Proof: fix x_p in Proj(x_k, S) before drawing i_k; averaging (1) over i_k (THEORY.md section 4),
     E_k dist(x_{k+1}, S)^2 <= dist(x_k, S)^2 - A X_k + B sigma_int, X_k = f(x_k) - f* >= 0, A X_k >= a X_k by (2);
-    take expectations, sum over k < K: sum a_k E X_k <= D0 + sigma_int sum B_k; by (3) min_k E X_k sum a_k <= that."""
-    (c1, names, why), (c2, _, why2), (c3, _, why3) = _premise(one_step, True), _premise(a_lower), _premise(a_pos)
+    take expectations, sum over k < K: sum a_k E X_k <= D0 + sigma_int sum B_k; by (3) min_k E X_k sum a_k <= that.
+    With memory (``state_induction`` for the method whose step is ``step``) the step may read the state before
+    step k (known before i_k is drawn) and (1) may assume the invariants. With remainder (``log_potential`` for
+    the same method) (1) has + R on its right; E sum_k R_k <= w ln(arg) adds w ln(arg) to the numerator."""
+    inv = memory.data["invariants"] if memory else ()
+    (c1, names, why), (c2, _, why2), (c3, _, why3) = _premise(one_step, True, inv), _premise(a_lower), _premise(a_pos)
     why, rnd = why or why2 or why3, _NOT_PARAM - {k}
-    if any(e.free_symbols & rnd for e in (A, B, a)) or step.free_symbols & (rnd - set(ORACLE)):
+    state, R = set(memory.data["state"]) if memory else set(), remainder.data["R"] if remainder else sp.Integer(0)
+    if (memory and (not memory.holds or memory.rule != "state_induction" or not _same(step, memory.data["step"]))) \
+            or (remainder and (not memory or not remainder.holds or remainder.rule != "log_potential"
+                               or remainder.data["method"] != memory.data["method"])):
+        why = "the invariants or the remainder bound do not hold, or are about another method"
+    elif any(e.free_symbols & rnd for e in (A, B, a)) or step.free_symbols & (rnd - set(ORACLE) - state):
         why = "A, B, a must depend on k and parameters only, the step not on the state"
-    elif one_step.lemma.definitions != ((STEP, step),) or not _same(one_step.lemma.goal, lyapunov_goal(STEP, A, B, 0)):
-        why = why or f"{one_step.lemma.name} is not the Lyapunov inequality for this step, A and B"
+    elif one_step.lemma.definitions != ((STEP, step),) or \
+            not _same(one_step.lemma.goal, lyapunov_goal(STEP, A, B, 0) + R):
+        why = why or f"{one_step.lemma.name} is not the Lyapunov inequality for this step, A, B (and remainder)"
     elif a_lower.lemma.definitions or not _same(a_lower.lemma.goal, A - a):
         why = why or f"{a_lower.lemma.name} is not A - a >= 0"
     elif a_pos.lemma.definitions or not a_pos.lemma.strict or not _same(a_pos.lemma.goal, a):
         why = why or f"{a_pos.lemma.name} is not a > 0"
-    bound = f"({D0 + sigma_int * sp.Sum(B, (k, 0, K - 1))})/({sp.Sum(a, (k, 0, K - 1))})"
+    extra = remainder.data["bound"] if remainder else sp.Integer(0)
+    bound = f"({D0 + sigma_int * sp.Sum(B, (k, 0, K - 1)) + extra})/({sp.Sum(a, (k, 0, K - 1))})"
+    more = [x for c in (memory, remainder) if c for x in c.conditions]
+    names += [x for c in (memory, remainder) if c for x in c.assumptions]
     return Conclusion("weighted_telescoping", not why, f"step {step}: min_{{k<K}} E[f(x_k) - f*] <= {bound}, K >= 1",
-                      why, {"a": a, "B": B, "step": step}, tuple(dict.fromkeys(c1 + c2 + c3)),
-                      tuple(dict.fromkeys(names)))
+                      why, {"a": a, "B": B, "step": step, "log": remainder.data["log"] if remainder else None},
+                      tuple(dict.fromkeys(c1 + c2 + c3 + more)), tuple(dict.fromkeys(names)))
 
 
-def instantiate_sums(tele: Conclusion, parts: tuple, final: KernelResult, claimed: sp.Expr) -> Conclusion:
+def state_induction(method, invariants: tuple, bases: tuple, steps: tuple) -> Conclusion:
+    """invariants ((P_j, strict_j), ...): P_j >= 0 (> 0 if strict) in the method's state before step k, k and
+    parameters. bases[j]: kernel lemma P_j at the initial state and k = 0, assuming parameter conditions only.
+    steps[j]: kernel lemma P_j at the updated state and k + 1, assuming per-iterate facts, k >= 0, parameter
+    conditions and the invariants at the old state and k (the step defined as the method's, or not at all).
+    Conclusion: along every trajectory of the method every P_j holds at every k = 0, 1, ... (induction on k, all
+    at once: the bases give k = 0; if all hold at k, the step lemmas at the oracle point of step k give k + 1)."""
+    st = {v.symbol: v for v in method.state}
+    init, upd = {**{s: v.initial for s, v in st.items()}, k: 0}, {**{s: v.update for s, v in st.items()}, k: k + 1}
+    conds, names, why = [], [], ""
+    if not st or not len(invariants) == len(bases) == len(steps):
+        why = "a method with state, and one base and one step lemma per invariant, are needed"
+    for (P, strict), b, s_ in zip(invariants, bases, steps):
+        (cb, _, w1), (cs, nm, w2) = _premise(b), _premise(s_, True, tuple(invariants))
+        conds, names, why = conds + cb + cs, names + nm, why or w1 or w2
+        if sp.sympify(P).free_symbols & (_NOT_PARAM - set(st) - {k}):
+            why = why or f"invariant {P} may use only the state, k and parameters"
+        elif b.lemma.definitions or (strict and not b.lemma.strict) or not _same(b.lemma.goal, P.xreplace(init)):
+            why = why or f"{b.lemma.name} is not {P} at the initial state"
+        elif s_.lemma.definitions not in ((), ((STEP, method.step),)) or (strict and not s_.lemma.strict) or \
+                not _same(s_.lemma.goal, P.xreplace(upd)):
+            why = why or f"{s_.lemma.name} is not {P} after one step"
+    text = " and ".join(f"{P} {'>' if s else '>='} 0" for P, s in invariants)
+    return Conclusion("state_induction", not why, f"{method.name}: {text} at every k >= 0", why,
+                      {"method": method.name, "step": method.step, "state": tuple(st), "invariants": tuple(invariants)},
+                      tuple(dict.fromkeys(conds)), tuple(dict.fromkeys(names)))
+
+
+def log_potential(res: KernelResult, w_nonneg: KernelResult, arg_ge_one: KernelResult, memory: Conclusion, method,
+                  u: sp.Symbol, U: sp.Expr, R: sp.Expr, w: sp.Expr) -> Conclusion:
+    """Premises: memory, a ``state_induction`` conclusion for ``method`` with invariants u > 0 (u a state variable)
+    and U - u >= 0 (U in k and parameters); res: kernel lemma w (u' - u)/u' - R >= 0, u' the method's update of u,
+    assuming what a step lemma of ``state_induction`` may; w_nonneg: kernel lemma w >= 0; arg_ge_one: kernel lemma
+    U - u_init >= 0 (parameter conditions, k >= 0). Conclusion, on every trajectory, for every integer K >= 0:
+    sum_{k<K} R_k <= w ln(U(K)/u_init), and ln(U(K)/u_init) >= 0. Proof: 1 - 1/t <= ln t for t > 0 (the one fact
+    about ln used; Coq proves it in proofs/coq/log_potential.v), t = u_{k+1}/u_k > 0, gives R_k <= w (ln u_{k+1}
+    - ln u_k) as w >= 0; the sum telescopes to w (ln u_K - ln u_0), u_0 = u_init, u_K <= U(K) (invariant)."""
+    inv, sv = memory.data["invariants"], {v.symbol: v for v in method.state}.get(u)
+    (c1, names, why), (c2, _, w2), (c3, _, w3) = _premise(res, True, inv), _premise(w_nonneg), _premise(arg_ge_one)
+    why = why or w2 or w3
+    if not memory.holds or memory.rule != "state_induction" or memory.data["method"] != method.name or sv is None \
+            or not any(_same(P, u) and s for P, s in inv) or not any(_same(P, U - u) for P, _ in inv) \
+            or (U.free_symbols | w.free_symbols) & (_NOT_PARAM - {k}) or w.free_symbols & {k}:
+        why = "the invariants u > 0 and U - u >= 0 are not established for this method, or U, w are not deterministic"
+    elif res.lemma.definitions not in ((), ((STEP, method.step),)) or \
+            not _same(res.lemma.goal, w * (sv.update - u) / sv.update - R):
+        why = why or f"{res.lemma.name} is not w (u' - u)/u' - R >= 0"
+    elif w_nonneg.lemma.definitions or not _same(w_nonneg.lemma.goal, w):
+        why = why or f"{w_nonneg.lemma.name} is not w >= 0"
+    elif arg_ge_one.lemma.definitions or not _same(arg_ge_one.lemma.goal, U - sv.initial):
+        why = why or f"{arg_ge_one.lemma.name} is not U - u_init >= 0"
+    arg = U.xreplace({k: K}) / sv.initial
+    return Conclusion("log_potential", not why, f"sum_{{k<K}} {R} <= {w * sp.log(arg)} on every trajectory", why,
+                      {"method": method.name, "R": R, "log": (w, arg), "bound": w * sp.log(arg)},
+                      tuple(dict.fromkeys(c1 + c2 + c3)), tuple(dict.fromkeys(names)))
+
+
+def instantiate_sums(tele: Conclusion, parts: tuple, final: KernelResult, claimed: sp.Expr,
+                     const: tuple = (0, 0), log_symbol: sp.Symbol | None = None) -> Conclusion:
     """parts = ((S_j, bound_j, ca_j, cb_j), ...): fresh symbols S_j := sum_{k<K} u_j(k), bound_j a
-    telescoping_sum conclusion about u_j, ca_j, cb_j free of k and K with a = sum ca_j u_j, B = sum cb_j u_j,
-    so sum a = sum ca_j S_j and sum B = sum cb_j S_j (linearity of finite sums). final: the kernel lemma
-    claimed - (D0 + sigma_int sum cb_j S_j)/(sum ca_j S_j) >= 0 assuming only the premises' conditions, K > 0
-    (or K - 1 >= 0), D0, sigma_int >= 0, S_j - lower_j(K) >= 0. Conclusion: min_{k<K} E[f(x_k) - f*] <= claimed
-    for every integer K >= 1, S_j read as the sums."""
-    syms, lem, why = [p[0] for p in parts], final.lemma, ""
+    telescoping_sum conclusion about u_j, ca_j, cb_j free of k and K with a = ca_0 + sum ca_j u_j,
+    B = cb_0 + sum cb_j u_j ((ca_0, cb_0) = const), so sum a = K ca_0 + sum ca_j S_j, likewise B (linearity of
+    finite sums). With a ln term w ln(arg) in ``tele`` (from log_potential), log_symbol Lam := ln(arg) >= 0.
+    final: the kernel lemma claimed - (D0 + sigma_int sum B + w Lam)/(sum a) >= 0 assuming only the premises'
+    conditions, K > 0 (or K - 1 >= 0), D0, sigma_int >= 0, S_j - lower_j(K) >= 0, Lam >= 0. Conclusion:
+    min_{k<K} E[f(x_k) - f*] <= claimed (Lam read as ln(arg)) for every integer K >= 1, S_j read as the sums."""
+    syms, lem, why, log = [p[0] for p in parts], final.lemma, "", tele.data.get("log")
     used = set().union(*(sp.sympify(e).free_symbols for e in [tele.data.get("a", 0), tele.data.get("B", 0)] +
-                         [c for c, _ in tele.conditions] + [x for p in parts for x in p[2:4]]))
+                         [c for c, _ in tele.conditions] + [x for p in parts for x in p[2:4]] + list(const)))
+    lam = [log_symbol] if log else []
+    a_sum, b_sum = K * const[0] + sum(p[2] * p[0] for p in parts), K * const[1] + sum(p[3] * p[0] for p in parts)
     if not tele.holds or tele.rule != "weighted_telescoping" or \
             not all(p[1].holds and p[1].rule == "telescoping_sum" for p in parts):
         why = "a premise does not hold or is of the wrong kind"
-    elif any(sp.sympify(c).free_symbols & {k, K} for p in parts for c in p[2:4]) or claimed.free_symbols & {k} or \
-            len(set(syms)) < len(syms) or any(not isinstance(x, sp.Symbol) or x in used | _NOT_PARAM for x in syms):
+    elif any(sp.sympify(c).free_symbols & {k, K} for c in [x for p in parts for x in p[2:4]] + list(const)) or \
+            claimed.free_symbols & {k} or len(set(syms + lam)) < len(syms + lam) or \
+            any(not isinstance(x, sp.Symbol) or x in used | _NOT_PARAM for x in syms + lam):
         why = "coefficients must be free of k and K, the claim free of k, the sum symbols fresh and distinct"
-    elif not _same(tele.data["a"], sum(p[2] * p[1].data["term"] for p in parts)) or \
-            not _same(tele.data["B"], sum(p[3] * p[1].data["term"] for p in parts)):
+    elif not _same(tele.data["a"], const[0] + sum(p[2] * p[1].data["term"] for p in parts)) or \
+            not _same(tele.data["B"], const[1] + sum(p[3] * p[1].data["term"] for p in parts)):
         why = "a or B is not the stated combination of the summed terms"
     elif not final.proved or lem.definitions or lem.equalities:
         why = f"{lem.name} is not proved, or has definitions or equalities"
-    elif not _same(lem.goal, claimed - (D0 + sigma_int * sum(p[3] * p[0] for p in parts)) /
-                   sum(p[2] * p[0] for p in parts)):
+    elif not _same(lem.goal, claimed - (D0 + sigma_int * b_sum + (log[0] * log_symbol if log else 0)) / a_sum):
         why = f"{lem.name} is not claimed - rate(S)"
     conds = tuple(dict.fromkeys(list(tele.conditions) + [c for p in parts for c in p[1].conditions]))
     allowed = list(conds) + [(K, True), (K - 1, False), (D0, False), (sigma_int, False)] + \
-        [(p[0] - p[1].data["lower"], False) for p in parts]
+        [(p[0] - p[1].data["lower"], False) for p in parts] + [(x, False) for x in lam]
     missing = [e for e, st in _decls(lem) if not any(_same(e, x) and (s or not st) for x, s in allowed)]  # > needs >
     why = why or (f"{lem.name}: its assumption on {missing[0]} is not established" if missing else "")
-    return Conclusion("instantiate_sums", not why, f"min_{{k<K}} E[f(x_k) - f*] <= {claimed} for K >= 1", why,
-                      {"bound": claimed, "sums": {p[0]: sp.Sum(p[1].data["term"], (k, 0, K - 1)) for p in parts}},
+    bound = claimed.xreplace({log_symbol: sp.log(log[1])}) if log else claimed
+    return Conclusion("instantiate_sums", not why, f"min_{{k<K}} E[f(x_k) - f*] <= {bound} for K >= 1", why,
+                      {"bound": bound, "sums": {p[0]: sp.Sum(p[1].data["term"], (k, 0, K - 1)) for p in parts}},
                       conds, tele.assumptions)

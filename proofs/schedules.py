@@ -14,8 +14,7 @@ trusted rule in ``proofs.rules`` applied to kernel-checked lemmas. With s_k = sq
    = (D0 + sigma_int (2 beta gamma0 S_K + 2 L gamma0^2 H_K)) / ((alpha - beta) gamma0 S_K);
 5. (kernel + rule instantiate_sums) that is <= the rate
    (D0 + 2 L gamma0^2 sigma_int H_K) / (2 gamma0 (alpha - beta) (sqrt(K+1) - 1)) + 2 beta sigma_int/(alpha - beta).
-Also here: AdaGrad-norm-max's one-step inequality with state variables and its state facts (``adagrad_lemmas``,
-a partial result, no theorem), and ``desqrt``, the sqrt-free restatement used by the z3/Coq cross-checks.
+Also here: ``desqrt``, the sqrt-free restatement used by the z3/Coq cross-checks.
 See docs/schedules.md.
 """
 from __future__ import annotations
@@ -31,7 +30,7 @@ from proofs.derive import derive_lyapunov
 from proofs.implication import condition_from_relational
 from proofs.kernel import check, lyapunov_goal, split_cases
 from proofs.rules import Conclusion, instantiate_sums, telescoping_sum, weighted_telescoping
-from theory.methods import b0, b2_prev, c2_prev, get_method
+from theory.methods import get_method
 from theory.symbols import D0, K, L, alpha, beta, f, f_p, f_star, g2, gamma, gamma0, k, sigma_int, step as STEP, sym
 
 S_K, H_K = sym("S_K"), sym("H_K")      # sum_{k<K} 1/sqrt(k+1), sum_{k<K} 1/(k+1)
@@ -151,6 +150,8 @@ class ScheduleDerivation:
     C: sp.Expr
     rate: sp.Expr
     conditions: list = field(default_factory=list)
+    #: a random term added to the one-step inequality's right side, summed along the trajectory by a rule
+    remainder: sp.Expr = sp.Integer(0)
 
 
 @dataclass
@@ -207,109 +208,6 @@ def prove_sgd_decreasing(spec=None, claimed: sp.Expr = RATE) -> ScheduleTheoremR
     deriv = ScheduleDerivation(A, B, sp.Integer(0), rate, [])
     return ScheduleTheoremResult(spec, get_method("sgd_decreasing"), deriv, [step1, step2, step2b, sq, hm, final],
                                  [sum_sqrt, sum_harm, tele, inst], claimed, conds[:1], time.perf_counter() - t0)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# AdaGrad-norm-max (a method with memory): one-step inequality with the state, and the state's monotonicity.
-# State before step k: c2_prev = c_{k-1}^2, b2_prev = b_{k-1}^2 (b_{-1}^2 = b0^2 > 0, c_{-1}^2 = 0); bounded
-# gradients g2 <= G, and the invariant c2_prev <= G (it holds at k = 0 and is preserved: lemma c_k^2 <= G).
-# With M = max{c2_prev, g2}: gamma_k = gamma/sqrt(b2_prev + M), c_k^2 = M, b_k^2 = b2_prev + M.
-
-G = sym("G")                                           # bound on ||grad f_i||^2
-ADAGRAD_ASSUMPTIONS = ("alpha_beta",)
-_b, _c2 = b2_prev, c2_prev
-f_, fs_, fp_, g2_ = f, f_star, f_p, g2
-_M = sp.Max(_c2, g2_)
-gamma_lo = gamma / sp.sqrt(_b + G)                     # F_k-measurable lower bound of gamma_k
-gamma_hi = gamma / sp.sqrt(_b + _c2)                   # F_k-measurable upper bound of gamma_k
-
-
-def _adagrad_ctx():
-    ctx = one_step_context(ADAGRAD_ASSUMPTIONS, (gamma, _b))
-    ctx.nonnegative += [_c2, G]
-    ctx.hypotheses += [("bounded_gradients", G - g2_), ("state_invariant", G - _c2)]
-    return ctx
-
-
-def _sqrt_gap(x: sp.Expr, y: sp.Expr, diff: sp.Expr) -> Term:
-    """gamma/sqrt(y) - gamma/sqrt(x) = gamma (x - y)/(sqrt(x) sqrt(y) (sqrt(x) + sqrt(y))), diff = x - y >= 0."""
-    return Term(gamma / (sp.sqrt(x) * sp.sqrt(y) * (sp.sqrt(x) + sp.sqrt(y))), (diff,))
-
-
-def adagrad_lemmas() -> list[Proved]:
-    """Kernel-checked, per case of the max (certificates in the comments of each block):
-    one step: ||x+ - x_p||^2 <= d2 - 2(alpha-beta) gamma_lo (f - f_star) + 2 alpha gamma_hi (f_p - f_star)
-              + gamma^2 - b2_prev gamma_k^2      [the last two = gamma^2 (b_k^2 - b_{k-1}^2)/b_k^2];
-    gamma_k <= gamma_{k-1} = gamma/sqrt(b2_prev);  gamma_lo <= gamma_k <= gamma_hi;
-    c_{k-1}^2 <= c_k^2 <= G;  0 <= b_k^2 - b_{k-1}^2 <= G."""
-    ctx = _adagrad_ctx()
-    step_def = ((STEP, get_method("adagrad_norm_max").step),)
-    hyp_ab = ctx.hypotheses[[n for n, _ in ctx.hypotheses].index("alpha_beta")][1]
-    one = _lemma("adagrad_one_step", lyapunov_goal(STEP, 0, 0, 0) - 2 * (alpha - beta) * gamma_lo * (f_ - fs_)
-                 + 2 * alpha * gamma_hi * (fp_ - fs_) + gamma**2 - _b * STEP**2, ctx, definitions=step_def)
-    lo_gap, hi_gap = lambda m: gamma / sp.sqrt(_b + m) - gamma_lo, lambda m: gamma_hi - gamma / sp.sqrt(_b + m)
-    certs_one, certs_mono, certs_range = {}, {}, {}
-    for m in (_c2, g2_):
-        label = f"step: Max={m}"
-        st = gamma / sp.sqrt(_b + m)
-        # goal = 2 step [alpha-beta hyp] + 2(alpha-beta)(step - gamma_lo)(f - f_star)
-        #        + 2 alpha (gamma_hi - step)(f_p - f_star) + gamma^2 (m - g2)/(b + m)
-        facts = [Fact(lo_gap(m), Certificate(terms=(_sqrt_gap(_b + G, _b + m, G - m),)))]
-        terms = [Term(2 * st, (hyp_ab,)), Term(2 * (alpha - beta), (lo_gap(m), f_ - fs_))]
-        if m == g2_:
-            facts.append(Fact(hi_gap(m), Certificate(terms=(_sqrt_gap(_b + g2_, _b + _c2, g2_ - _c2),))))
-            terms.append(Term(2 * alpha, (hi_gap(m), fp_ - fs_)))
-        else:
-            terms.append(Term(gamma**2 / (_b + m), (_c2 - g2_,)))
-        certs_one[label] = Certificate(terms=tuple(terms), facts=tuple(facts))
-        # gamma/sqrt(b) - gamma/sqrt(b + m) = gamma m /(...) >= 0
-        certs_mono[label] = Certificate(terms=(_sqrt_gap(_b + m, _b, m),))
-        certs_range[label] = certs_one[label].facts
-    mono = _lemma("adagrad_step_nonincreasing", gamma / sp.sqrt(_b) - STEP, ctx, definitions=step_def)
-    out = [Proved(one, certs_one, check(one, certs_one)), Proved(mono, certs_mono, check(mono, certs_mono))]
-    lo = _lemma("adagrad_step_lower", STEP - gamma_lo, ctx, definitions=step_def)
-    hi = _lemma("adagrad_step_upper", gamma_hi - STEP, ctx, definitions=step_def)
-    lo_c = {lab: Certificate(terms=(Term(sp.Integer(1), (fs[0].expr,)),), facts=fs[:1])
-            for lab, fs in certs_range.items()}
-    hi_c = {lab: (Certificate(terms=(Term(sp.Integer(1), (fs[1].expr,)),), facts=fs[1:]) if len(fs) > 1
-                  else Certificate()) for lab, fs in certs_range.items()}
-    out += [Proved(lo, lo_c, check(lo, lo_c)), Proved(hi, hi_c, check(hi, hi_c))]
-    # state (no step involved): c_k^2 - c_{k-1}^2 = M - c2_prev >= 0; G - c_k^2 = G - M >= 0 (the invariant, and
-    # b_k^2 - b_{k-1}^2 = M <= G); b_k^2 - b_{k-1}^2 = M >= 0. Per case each goal is 0, a hypothesis or a case
-    # condition: certificate 1 * goal (the kernel checks that the goal is one of these).
-    for name, goal in (("adagrad_c2_nondecreasing", _M - _c2), ("adagrad_c2_invariant", G - _M),
-                       ("adagrad_b2_nondecreasing", _M)):
-        lem = _lemma(name, goal, ctx)
-        certs = {case.label: Certificate() if case.goal == 0 else
-                 Certificate(terms=(Term(sp.Integer(1), (case.goal,)),)) for case in split_cases(goal)}
-        out.append(Proved(lem, certs, check(lem, certs)))
-    return out + adagrad_invariant_lemmas()
-
-
-def adagrad_invariant_lemmas() -> list[Proved]:
-    """Kernel-checked, with k >= 0 and the trajectory invariants b0^2 <= b2_prev <= b0^2 + k G as hypotheses
-    (they hold at k = 0, where b2_prev = b0^2; the induction step is the first lemma):
-    b_k^2 <= b0^2 + (k+1) G;  gamma_lo >= gamma/sqrt(b0^2 + (k+1) G);  gamma_hi <= gamma/b0."""
-    ctx = _adagrad_ctx()
-    ctx.positive.append(b0)
-    ctx.nonnegative.append(k)
-    upper, lower = b0**2 + k * G - _b, _b - b0**2
-    ctx.hypotheses += [("b2_upper_invariant", upper), ("b2_lower_invariant", lower)]
-    out = []
-    growth = _lemma("adagrad_b2_growth_step", b0**2 + (k + 1) * G - (_b + _M), ctx)
-    certs = {c.label: Certificate(terms=(Term(sp.Integer(1), (upper,)), Term(sp.Integer(1), (G - m,))))
-             for c, m in zip(split_cases(growth.goal), sorted((_c2, g2_), key=sp.default_sort_key))}
-    # (b0^2 + kG - b2_prev) + (G - M) with G - M a hypothesis; cases labelled in the kernel's sorted order
-    out.append(Proved(growth, certs, check(growth, certs)))
-    X = b0**2 + (k + 1) * G
-    lo = _lemma("adagrad_step_lower_deterministic", gamma_lo - gamma / sp.sqrt(X), ctx)
-    cert = Certificate(terms=(_sqrt_gap(X, _b + G, upper),))   # X - (b2_prev + G) = upper
-    out.append(Proved(lo, {"main": cert}, check(lo, {"main": cert})))
-    hi = _lemma("adagrad_step_upper_deterministic", gamma / b0 - gamma_hi, ctx)
-    w = gamma / (b0 * sp.sqrt(_b + _c2) * (sp.sqrt(_b + _c2) + b0))   # gamma (b2 + c2 - b0^2) / (...)
-    cert = Certificate(terms=(Term(w, (lower,)), Term(w, (_c2,))))
-    out.append(Proved(hi, {"main": cert}, check(hi, {"main": cert})))
-    return out
 
 
 # ---------------------------------------------------------------------------------------------------------

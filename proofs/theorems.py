@@ -41,6 +41,11 @@ def _sgd_decreasing(spec: TheoremSpec) -> object:
     return prove_sgd_decreasing(spec)
 
 
+def _adagrad_norm_max(spec: TheoremSpec) -> object:
+    from proofs.adagrad import prove_adagrad_norm_max
+    return prove_adagrad_norm_max(spec)
+
+
 THEOREMS: dict[str, TheoremSpec] = {t.name: t for t in (
     TheoremSpec("sgd", "sgd", ("alpha_beta", "smooth"),
                 specialization=((sp.Le(gamma, (alpha - beta) / (2 * L)),),
@@ -53,6 +58,10 @@ THEOREMS: dict[str, TheoremSpec] = {t.name: t for t in (
     TheoremSpec("sgd_decreasing", "sgd_decreasing", ("alpha_beta", "smooth"), custom=_sgd_decreasing,
                 description="SGD with gamma_k = gamma0/sqrt(k+1); H_K = sum_{k<K} 1/(k+1) kept exact "
                             "(proofs/schedules.py, trusted sum rules in proofs/rules.py)"),
+    TheoremSpec("adagrad_norm_max", "adagrad_norm_max", ("alpha_beta", "bounded_gradients"), problem="pseudo-huber",
+                custom=_adagrad_norm_max,
+                description="AdaGrad-norm-max (memory: c_k^2, b_k^2) under bounded gradients g2 <= G; state "
+                            "invariants by induction, sum of the random remainder by ln (proofs/adagrad.py)"),
 )}
 
 

@@ -21,10 +21,12 @@ def grad_f(p, x):
 def test_registry_lists_every_required_family():
     names = {r["name"] for r in list_problems()}
     required = {"paper-ex1", "paper-ex2", "paper-ex3", "paper-ex3-printed", "paper-ex4", "paper-ex5", "paper-ex6",
-                "halfspace", "convex-gap", "saddle-tight", "localmin-tight", "highdim"}
+                "halfspace", "convex-gap", "saddle-tight", "localmin-tight", "highdim", "pseudo-huber"}
     assert required <= names
+    from numerics.families import FEATURES
     for r in list_problems():
         assert r["summary"] and isinstance(r["params"], dict) and r["features"]
+        assert set(r["features"]) <= set(FEATURES), r
 
 
 def test_paper_ex1_hand_facts():
@@ -214,6 +216,8 @@ def test_halfspace_f_star_i_and_L():
     ("localmin-tight", {"kappa": 5.0}, "three stationary points"),
     ("convex-gap", {"n": 2, "d": 5}, "n >= d"),
     ("highdim", {"d": 0}, "parameter d"),
+    ("pseudo-huber", {"n": 6, "d": 6}, "n < d"),
+    ("pseudo-huber", {"d": 1, "n": 1}, "parameter d"),
 ])
 def test_bad_parameters_are_input_errors(name, params, msg):
     with pytest.raises(InputError, match=msg):

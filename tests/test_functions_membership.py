@@ -69,5 +69,5 @@ def test_highdim_margin_equals_the_one_dimensional_margin():
 
 
 def test_membership_is_never_called_certified_by_the_library():
-    for name in ("paper-ex1", "paper-ex2", "saddle-tight", "convex-gap", "highdim"):
+    for name in ("paper-ex1", "paper-ex2", "saddle-tight", "convex-gap", "highdim", "pseudo-huber"):
         assert get_problem(name).membership.status == "sampled"

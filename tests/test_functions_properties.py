@@ -13,7 +13,7 @@ from numerics.strategies import (ab_params, cached_problem, points, points_equid
 SET = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # all families with a stored or constructed membership (default parameters for the slow ones)
 ALL = ("paper-ex1", "paper-ex2", "paper-ex3", "paper-ex3-printed", "paper-ex4", "paper-ex5", "paper-ex6",
-       "halfspace", "convex-gap", "saddle-tight", "localmin-tight", "highdim")
+       "halfspace", "convex-gap", "saddle-tight", "localmin-tight", "highdim", "pseudo-huber")
 
 
 @SET
@@ -46,7 +46,7 @@ def test_every_stationary_point_is_below_the_bound(name):
 @given(st.data())
 def test_projection_is_a_nearest_point_of_S(data):
     """Against independent descriptions of S: brute force over the finite S, the hyperplane distance for
-    paper-ex1, the coordinatewise rule for highdim."""
+    paper-ex1, the coordinatewise rule for highdim, least squares for pseudo-huber's null space."""
     p = data.draw(problems())
     x = data.draw(points(p))
     pr = p.project(x)
@@ -58,6 +58,11 @@ def test_projection_is_a_nearest_point_of_S(data):
     elif p.name == "highdim":
         m = math.sqrt(2 * math.log(p.A))
         assert d == __import__("pytest").approx(float((x.abs() - m).norm()), abs=1e-9 * max(1, d))
+    elif p.name == "pseudo-huber":       # dist(x, null A) = |z| for the min-norm z with A z = A x
+        A = p.A.numpy()
+        z = __import__("numpy").linalg.lstsq(A, A @ x.numpy(), rcond=None)[0]
+        dist = float(__import__("numpy").linalg.norm(z))
+        assert d == __import__("pytest").approx(dist, abs=1e-9 * max(1, dist))
     else:
         mins = p.minimizers
         assert d <= float((mins - x).norm(dim=-1).min()) + 1e-9 * max(1.0, d)
@@ -100,6 +105,21 @@ def test_gradients_match_finite_differences(data):
     if p.name == "paper-ex5":   # ReLU kinks: a difference straddling a kink is not a derivative
         return
     assert abs(gv - float(fd)) <= 1e-5 * (1 + abs(gv)), (p.name, x.tolist(), i, gv, float(fd))
+
+
+@SET
+@given(st.data())
+def test_stated_gradient_bounds_hold_at_generated_points(data):
+    """A stated grad_sq_bound G (a proof in the family's docstring) is >= ||grad f_i||^2 at fresh points,
+    far ones included, for every i (up to float64 rounding)."""
+    p = data.draw(problems())
+    if p.grad_sq_bound is None:
+        return
+    x = data.draw(st.one_of(points(p), points_far(p)))
+    idx = torch.arange(p.n).unsqueeze(0)
+    _, g = p.grad_at(x.unsqueeze(0), idx)
+    worst = float((g * g).sum(-1).max())
+    assert worst <= p.grad_sq_bound * (1 + 1e-12), (p.name, p.params, x.tolist(), worst, p.grad_sq_bound)
 
 
 @SET

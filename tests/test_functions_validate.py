@@ -73,6 +73,20 @@ def test_projection_not_nearest_on_a_line():
     assert not c.ok and "closer" in c.detail
 
 
+def test_grad_sq_bound_is_checked_only_when_stated_and_a_false_one_is_located():
+    assert "grad_bound" not in by_name(validate_problem(make()))       # None: nothing claimed, nothing checked
+    assert make().grad_sq_bound is None and make().describe()["grad_sq_bound"] is None
+    # |grad f_i|^2 = |x - c_i|^2 is unbounded on R^2: any stated G is false, and far samples show it
+    c = by_name(validate_problem(make(grad_sq_bound=100.0)))["grad_bound"]
+    assert not c.ok and c.size > 100.0 and c.point is not None and c.component in (0, 1)
+
+
+@pytest.mark.parametrize("G", [-1.0, float("nan"), float("inf"), "abc"])
+def test_bad_grad_sq_bound_is_an_input_error(G):
+    with pytest.raises(InputError, match="grad_sq_bound"):
+        make(grad_sq_bound=G)
+
+
 def test_f_star_i_too_high():
     c = by_name(validate_problem(make(f_star_i=[0.0, 0.01])))["f_star_i"]
     assert not c.ok and c.component == 1 and c.size < 0 and c.point is not None
@@ -85,7 +99,7 @@ def test_claimed_condition_violated():
 
 
 def test_every_family_validates():
-    for name in ("paper-ex1", "paper-ex2", "saddle-tight", "localmin-tight", "convex-gap"):
+    for name in ("paper-ex1", "paper-ex2", "saddle-tight", "localmin-tight", "convex-gap", "pseudo-huber"):
         rep = validate_problem(get_problem(name))
         assert rep.ok, rep.text()
 

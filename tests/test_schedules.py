@@ -5,6 +5,7 @@ import math
 import pytest
 import sympy as sp
 
+from proofs import adagrad as ada
 from proofs import schedules as sch
 from proofs.rules import instantiate_sums, telescoping_sum, weighted_telescoping
 from theory.symbols import D0, K, L, alpha, beta, gamma0, k, sigma_int
@@ -111,7 +112,7 @@ def test_cli_prove_sgd_decreasing(capsys):
 
 @pytest.fixture(scope="module")
 def adagrad():
-    return {p.lemma.name: p for p in sch.adagrad_lemmas()}
+    return {p.lemma.name: p for p in ada.adagrad_lemmas()}
 
 
 def test_adagrad_lemmas_certified(adagrad):
@@ -130,12 +131,12 @@ def test_adagrad_growth_invariant_is_tight(adagrad):
     from proofs.certificate import Lemma
     from proofs.kernel import check
     good = adagrad["adagrad_b2_growth_step"]
-    lem = Lemma("too_strong", good.lemma.goal - sch.G, good.lemma.hypotheses, (), good.lemma.positive,
+    lem = Lemma("too_strong", good.lemma.goal - ada.G, good.lemma.hypotheses, (), good.lemma.positive,
                 good.lemma.nonnegative)
     assert not check(lem, good.certificates).proved
     from theory.methods import b0
     point = {sp.Symbol("b2_prev", real=True): 1, sp.Symbol("c2_prev", real=True): 0, sp.Symbol("g2", real=True): 2,
-             sch.G: 2, b0: 1, k: 0}
+             ada.G: 2, b0: 1, k: 0}
     assert lem.goal.xreplace(point) < 0 and good.lemma.goal.xreplace(point) >= 0
     assert all(h.xreplace(point) >= 0 for _, h in lem.hypotheses if h.free_symbols <= set(point))
 
@@ -146,7 +147,7 @@ def test_adagrad_one_step_holds_on_sampled_vectors(adagrad):
     from theory.symbols import d2, f, f_p, f_star, g2, gd, gamma
     rng = np.random.default_rng(0)
     lem = adagrad["adagrad_one_step"].lemma
-    b2, c2, Gs = sp.Symbol("b2_prev", real=True), sp.Symbol("c2_prev", real=True), sch.G
+    b2, c2, Gs = sp.Symbol("b2_prev", real=True), sp.Symbol("c2_prev", real=True), ada.G
     from theory.methods import ADAGRAD_NORM_MAX
     goal = lem.goal.xreplace({sch.STEP: ADAGRAD_NORM_MAX.step})
     fn = sp.lambdify((d2, gd, g2, f, f_p, f_star, alpha, beta, gamma, b2, c2, Gs), goal, "math")
@@ -171,16 +172,16 @@ def test_adagrad_false_variants_rejected(adagrad):
     from proofs.kernel import check
     from theory.methods import ADAGRAD_NORM_MAX
     from theory.symbols import g2, gamma
-    lem = Lemma("wrong", sch.STEP - sch.gamma_hi, definitions=((sch.STEP, ADAGRAD_NORM_MAX.step),),
+    lem = Lemma("wrong", sch.STEP - ada.gamma_hi, definitions=((sch.STEP, ADAGRAD_NORM_MAX.step),),
                 positive=(gamma, sp.Symbol("b2_prev", real=True)), nonnegative=(sp.Symbol("c2_prev", real=True), g2))
     certs = adagrad["adagrad_step_lower"].certificates
     assert set(certs) == {"step: Max=c2_prev", "step: Max=g2"}
-    lem = Lemma("wrong", sch.STEP - sch.gamma_hi, adagrad["adagrad_step_lower"].lemma.hypotheses,
+    lem = Lemma("wrong", sch.STEP - ada.gamma_hi, adagrad["adagrad_step_lower"].lemma.hypotheses,
                 positive=adagrad["adagrad_step_lower"].lemma.positive,
                 nonnegative=adagrad["adagrad_step_lower"].lemma.nonnegative, definitions=lem.definitions)
     assert not check(lem, certs).proved
     point = {sp.Symbol("b2_prev", real=True): 1, sp.Symbol("c2_prev", real=True): 0, g2: 3, gamma: 1}
-    assert (ADAGRAD_NORM_MAX.step - sch.gamma_hi).xreplace(point) < 0
+    assert (ADAGRAD_NORM_MAX.step - ada.gamma_hi).xreplace(point) < 0
 
 
 def test_sqrt_free_restatements_are_certified_and_z3_agrees(result):

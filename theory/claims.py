@@ -39,6 +39,7 @@ from typing import Any, Mapping
 import sympy as sp
 
 from theory.conditions import ASSUMPTIONS, Hypothesis
+from theory.symbols import ORACLE
 from theory.errors import InputError, UnknownNameError
 from theory.parse import UnknownSymbolError, is_valid_name, parse_condition, parse_expression
 from theory.satisfiable import conjunction_unsatisfiable
@@ -246,6 +247,11 @@ def claim_from_dict(data: Mapping[str, Any], source: str = "<dict>") -> Claim:
     assumptions = _assumptions(source, data)
     parameters = _parameters(source, data)
     declared = ALWAYS_DECLARED | frozenset(p.name for p in parameters)
+    for a in assumptions:       # e.g. bounded_gradients reads G: the claim must declare it, with its condition
+        missing = sorted(s.name for s in ASSUMPTIONS[a].expr.free_symbols if s.name not in declared | {o.name for o in ORACLE})
+        if missing:
+            raise _fail(f"{source}: assumptions", f"{a!r} uses {', '.join(missing)}; declare it in [parameters] "
+                                                  f"(e.g. {missing[0]} = \"{missing[0]} > 0\")")
     if "step" not in data:
         raise _fail(source, "missing key 'step'")
     step = _expr(f"{source}: step", data["step"], declared | STEP_ONLY)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from theory.symbols import L, alpha, beta, d2, f, f_p, f_star, g2, gd
+from theory.symbols import G, L, alpha, beta, d2, f, f_p, f_star, g2, gd
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,9 @@ NONNEG_LOSSES = Hypothesis("nonneg_losses", f_star, "f_i^* >= 0")
 #: interpolation: f_i(x_p) = f_i^*  (every f_i minimized on S)
 INTERPOLATION = Hypothesis("interpolation", f_p - f_star, "f_i(x_p) = f_i^*", equality=True)
 
+#: bounded gradients: ||grad f_i(x)||^2 <= G at every x (AdaGrad-norm-max; G a parameter)
+BOUNDED_GRADIENTS = Hypothesis("bounded_gradients", G - g2, "||grad f_i(x)||^2 <= G")
+
 #: realizability: true of any vectors and any function bounded below
 REALIZABILITY: tuple[Hypothesis, ...] = (
     Hypothesis("d2_nonneg", d2, "||x - x_p||^2 >= 0"),
@@ -43,7 +46,7 @@ REALIZABILITY: tuple[Hypothesis, ...] = (
 
 #: the catalogue of assumption names a claim file may use
 ASSUMPTIONS: dict[str, Hypothesis] = {
-    h.name: h for h in (ALPHA_BETA, SMOOTH, NONNEG_LOSSES, INTERPOLATION)
+    h.name: h for h in (ALPHA_BETA, SMOOTH, NONNEG_LOSSES, INTERPOLATION, BOUNDED_GRADIENTS)
 }
 
 

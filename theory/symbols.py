@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy as sp
 
 __all__ = [
-    "sym", "d2", "gd", "g2", "f", "f_p", "f_star", "ORACLE", "alpha", "beta", "L", "gamma", "gamma0",
+    "sym", "d2", "gd", "g2", "f", "f_p", "f_star", "ORACLE", "alpha", "beta", "L", "gamma", "gamma0", "G",
     "gamma_b", "c", "k", "K", "D0", "sigma_int", "sigma_pos", "step", "RESERVED_NAMES",
 ]
 
@@ -37,6 +37,7 @@ k = sym("k")                      # iteration counter for schedules (k = 0, 1, .
 K = sym("K")                      # number of iterations in a rate
 D0 = sym("D0")                    # dist(x_0, S)^2
 sigma_int, sigma_pos = sym("sigma_int"), sym("sigma_pos")
+G = sym("G")                      # bound on ||grad f_i(x)||^2 (bounded-gradients assumption)
 step = sym("step")                # the value gamma_k of a step size inside a proof case
 
 #: names a user may not redeclare as parameters in a claim file

@@ -104,6 +104,7 @@ def _show(args: argparse.Namespace) -> int:
                 ("params", " ".join(f"{k}={_fmt(v)}" for k, v in desc["params"].items()) or "(none)"),
                 ("f*", _fmt(desc["f_star"])), ("f_i^*", _fmt(desc["f_star_i"][:8]) + (" ..." if desc["n"] > 8 else "")),
                 ("sigma_int", _fmt(desc["sigma_int"])), ("L", _fmt(desc["L"])),
+                ("G >= ||grad f_i||^2", "unknown" if desc.get("grad_sq_bound") is None else _fmt(desc["grad_sq_bound"]) + " (proved)"),
                 ("(alpha, beta)", f"({_fmt(m['alpha'])}, {_fmt(m['beta'])}) {m['status']}"
                  + (f", smallest margin {_fmt(m['min_margin'])} over {m['samples']} samples" if m["min_margin"] is not None else "")),
                 ("how", m["method"] or "-"),

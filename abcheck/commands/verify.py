@@ -15,6 +15,7 @@ DEFAULTS = {
     "sps_max": {"c": "1/(alpha - beta)", "gamma_b": "(alpha - beta)/(2*L)"},
     "ngn": {"gamma": "(alpha - beta)/(4*L)"},
     "sgd_decreasing": {"gamma0": "(alpha - beta)/(4*L)"},
+    "adagrad_norm_max": {"gamma": "1", "b0": "1"},
 }
 
 
@@ -44,6 +45,11 @@ def numeric_params(result, problem, overrides: dict[str, float]) -> dict[str, fl
     values = dict(base)
     for name, text in DEFAULTS.get(result.spec.name, {}).items():
         values[name] = float(parse_expression(text, {"alpha", "beta", "L"}).xreplace(subs))
+    if any(s.name == "G" for s in sp.sympify(result.bound).free_symbols) and "G" not in overrides:
+        if problem.grad_sq_bound is None:     # bounded-gradients theorems need a proved G, never a sampled maximum
+            from theory.errors import InputError
+            raise InputError(f"problem {problem.name} states no proved gradient bound G; pass --param G=VALUE")
+        values["G"] = float(problem.grad_sq_bound)
     values.update(overrides)
     check_params_against(result, {k: v for k, v in values.items() if k in {s.name for s in result.method.parameters}
                                   or k in ("alpha", "beta", "L")})

@@ -71,6 +71,10 @@ def _builtin() -> None:
                  {"A": 3.0, "kappa": 0.9, "beta": 0.05, "c": 1.0, "slack": 1e-3, "n": 2, "d": 2}))
     R(FamilyInfo("convex-gap", "convex_gap:ConvexGap", "convex f_i (noisy ridge regression) with a positive interpolation gap",
                  ("convex", "finite_S", "gap"), {"n": 20, "d": 5, "noise": 0.5, "lam": 0.0, "seed": 0}))
+    R(FamilyInfo("pseudo-huber", "pseudo_huber:PseudoHuber",
+                 "convex pseudo-Huber sqrt(1 + <a_i, x>^2) - 1, n < d: interpolation (sigma_int = 0), S = null(A), "
+                 "bounded gradients",
+                 ("convex", "unbounded_S", "interpolation"), {"n": 4, "d": 6, "seed": 0}))
     R(FamilyInfo("highdim", "highdim:HighDim", "separable tilted double well in R^d for throughput (d, n up to 1e4)",
                  ("high_dim", "saddle", "finite_S", "gap", "tight"),
                  {"d": 100, "n": 100, "A": 3.0, "eps": 0.3, "tightness": 0.95}))

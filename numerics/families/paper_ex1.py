@@ -14,6 +14,13 @@ Everything depends on x only through s, so:
     nearest value of s* wins (ties kept as candidates).
   * f_i^* = 0 (attained at s = -a_i); L = 2d: the Hessian is phi''(s + a_i) 1 1^T, |phi''| <= 2 (at 0),
     phi''(u) = (2 - 6u^2)/(1 + u^2)^3.
+  * Bounded gradients, ``grad_sq_bound`` = G = 27 d/64 (27/32 for the paper's d = 2), for every n, spread
+    and seed: grad f_i(x) = phi'(s + a_i) (1, ..., 1), so ||grad f_i(x)||^2 = d phi'(u)^2 with u = s + a_i
+    ranging over all of R (the shift a_i does not change the supremum). phi'(u) = 2u/(u^2 + 1)^2 is odd,
+    -> 0 at +-inf, and its critical points are the zeros of phi'' above, u^2 = 1/3; so
+    max |phi'| = |phi'(1/sqrt 3)| = (2/sqrt 3)/(4/3)^2 = 9/(8 sqrt 3), max phi'^2 = 81/192 = 27/64, and
+    ||grad f_i||^2 <= 27 d/64, with equality at s + a_i = +-1/sqrt 3 (a maximum, not only a supremum).
+    (Checked symbolically with sympy in tests/test_pseudo_huber.py.)
   * The alpha-beta residual reduces EXACTLY to one variable: with s_p the projection's s,
     <grad f_i(x), x - x_p> = phi'(s + a_i)(s - s_p), so T_i depends on s only, for every d. The membership
     is therefore measured on a dense 1-D grid of s (plus far values up to 1e8), at construction (cheap).
@@ -60,6 +67,7 @@ class PaperEx1(Problem):
         self._a = a
         self.f_star_i = torch.zeros(n, dtype=DTYPE)
         self.L = 2.0 * d
+        self.grad_sq_bound = 27.0 * d / 64.0        # d max phi'^2 = d (9/(8 sqrt 3))^2, module docstring
         lo, hi = -a.max() - 8.0, -a.min() + 8.0
         roots = stationary_points_1d(self._gp, self._gpp, lo, hi, grid=min(max(4001, 40 * n), 20001))
         vals = np.array([self._g(r) for r in roots])
