@@ -23,6 +23,7 @@ Also ``adagrad_lemmas``: the earlier per-step facts (state-dependent bounds gamm
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import sympy as sp
 
@@ -136,6 +137,8 @@ def adagrad_invariant_lemmas() -> list[Proved]:
 # The theorem (steps 1-5 of the module docstring).
 
 METHOD = get_method("adagrad_norm_max")
+#: Coq proof of (v - u)/v <= ln v - ln u for u, v > 0, the one fact about ln the rule log_potential uses
+LN_FACT = Path(__file__).resolve().parent / "coq" / "log_potential.v"
 X_k = b0**2 + (k + 1) * G                             # b_k^2 <= X_k on every trajectory
 a_k = 2 * (alpha - beta) * gamma / sp.sqrt(X_k)       # deterministic lower bound of 2 (alpha - beta) gamma_k
 B_k = 2 * alpha * gamma / b0 - a_k                    # a_k + B_k = 2 alpha gamma/b0 >= 2 alpha gamma_k
@@ -304,4 +307,4 @@ def prove_adagrad_norm_max(spec=None, claimed: sp.Expr = RATE) -> ScheduleTheore
     conds = [(G, True), (b0, True), (gamma, True)]
     return ScheduleTheoremResult(spec, METHOD, ScheduleDerivation(a_k, B_k, sp.Integer(0), rate, [], R_k), proofs,
                                  [memory, remainder, tele, total, inst], inst.data["bound"], conds,
-                                 time.perf_counter() - t0)
+                                 time.perf_counter() - t0, coq_facts=(LN_FACT,))

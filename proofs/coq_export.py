@@ -808,6 +808,22 @@ def coq_check(lemma: Lemma, certificates: dict[str, Certificate], out_dir: str |
     except ValueError as exc:   # CoqExportError, or a case condition split_cases does not support
         return CoqResult("failed", None, f"cannot export to Coq: {exc}", time.perf_counter() - t0)
     path.write_text(text)
+    return _compile(path, timeout_s, t0)
+
+
+def coq_check_file(source: str | Path, out_dir: str | Path, timeout_s: float = 60) -> CoqResult:
+    """Copy a hand-written .v file (e.g. proofs/coq/log_potential.v, a fact a trusted rule uses) into
+    ``out_dir`` and compile it, with the statuses of ``coq_check``."""
+    t0 = time.perf_counter()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / Path(source).name
+    path.write_text(Path(source).read_text())
+    return _compile(path, timeout_s, t0)
+
+
+def _compile(path: Path, timeout_s: float, t0: float) -> CoqResult:
+    out = path.parent
     coqc = shutil.which("coqc")
     if coqc is None:
         return CoqResult("skipped", str(path), "coqc is not installed", time.perf_counter() - t0)

@@ -168,6 +168,8 @@ class ScheduleTheoremResult:
     backends: dict = field(default_factory=dict)
     implications: list = field(default_factory=list)
     rate_proof: None = None
+    #: hand-written Coq files proving the facts the trusted rules used (compiled by ``run_backends``)
+    coq_facts: tuple = ()
 
     @property
     def lemmas(self) -> list[tuple[Lemma, dict, KernelResult]]:
@@ -175,7 +177,12 @@ class ScheduleTheoremResult:
 
     @property
     def proved(self) -> bool:
-        return all(p.kernel.proved for p in self.proofs) and all(r.holds for r in self.rules)
+        """Every lemma proved, every rule holds, and the final rule used no assumption the theorem does not state."""
+        from theory.conditions import REALIZABILITY
+        stated = set(getattr(self.spec, "assumptions", None) or self.rules[-1].assumptions if self.rules else ())
+        used = set(self.rules[-1].assumptions) if self.rules else set()
+        return all(p.kernel.proved for p in self.proofs) and all(r.holds for r in self.rules) and \
+            used <= stated | {h.name for h in REALIZABILITY}
 
     @property
     def backend_lemmas(self) -> list[tuple[Lemma, dict, KernelResult]]:

@@ -237,6 +237,7 @@ def test_z3_and_coq_agree(result, tmp_path):
     from proofs.theorems import run_backends
     b = run_backends(result, out_dir=tmp_path)
     assert b["z3"]["status"] == "proved" and b["coq"]["status"] == "proved"
+    assert any(x["path"].endswith("log_potential.v") and x["status"] == "proved" for x in b["coq"]["lemmas"])
 
 
 def test_claim_with_bounded_gradients_must_declare_G(tmp_path):
@@ -250,3 +251,11 @@ def test_claim_with_bounded_gradients_must_declare_G(tmp_path):
         load_claim(p)
     p.write_text(text.format(G='G = "G > 0"\n'))
     assert load_claim(p).assumptions == ("alpha_beta", "bounded_gradients")
+
+
+def test_a_theorem_stating_fewer_assumptions_than_its_rules_used_is_not_proved():
+    from proofs.theorems import prove
+    r = prove("adagrad_norm_max")
+    assert r.proved and "bounded_gradients" in r.rules[-1].assumptions
+    r.spec = replace(r.spec, assumptions=("alpha_beta",))      # drops bounded gradients: must not be proved
+    assert not r.proved
