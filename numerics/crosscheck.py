@@ -40,7 +40,9 @@ def bound_inputs(problem: Problem, result: SimResult, overrides: Mapping[str, fl
     """The values of the bound's symbols for this simulation (see the module docstring)."""
     vals = {"D0": result.D0, "K": float(result.iterations), "sigma_int": float(problem.sigma_int),
             "sigma_pos": float(problem.f_star_i.mean()), "alpha": result.alpha, "beta": result.beta,
-            "L": float(problem.L)}
+            "L": float(problem.L),
+            # bounded-iterates theorems: the largest dist(x_k, S)^2 these runs reached (true of these runs only)
+            "Dmax2": float(result.dist2_max)}
     vals.update(result.params)
     vals.update({k: float(v) for k, v in (overrides or {}).items()})
     return vals

@@ -67,6 +67,9 @@ class SimResult:
       dist2_final         -- dist(x_K, S)^2 (0 for diverged seeds, see ``diverged``)
       min_residual        -- min over k of T_k
       first_bad           -- first bad step, -1 when the seed never diverged
+    Over the whole run:
+      dist2_max           -- max over live seeds and k <= K of dist(x_k, S)^2 (the bounded-iterates constant
+                             these runs meet; a statement about these runs only)
     """
 
     method: str
@@ -98,6 +101,7 @@ class SimResult:
     bad_reason: list[str] = field(default_factory=list)
     traces: dict[str, Any] | None = None
     abcheck_version: str = ""
+    dist2_max: float = math.nan
 
     @property
     def diverged(self) -> int:
@@ -477,7 +481,7 @@ def _simulate(method: Method, problem: Problem, params: Mapping[str, float] | No
         gap_sum=gap_sum.numpy(), dist2_final=torch.where(alive, dist2, torch.zeros_like(dist2)).numpy(),
         min_residual=min_res.numpy(), first_bad=first_bad.numpy(), bad_reason=reasons,
         traces={k_: v.numpy() for k_, v in tr.items()} if tr is not None else None,
-        abcheck_version=__version__)
+        abcheck_version=__version__, dist2_max=float(np.nanmax(R[:, 13])) if K + 1 else math.nan)
 
 
 def _pooled(n: np.ndarray, m: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -524,7 +528,8 @@ def merge_results(parts: list[SimResult]) -> SimResult:
         dist2_final=np.concatenate([p.dist2_final for p in parts]),
         min_residual=np.concatenate([p.min_residual for p in parts]),
         first_bad=np.concatenate([p.first_bad for p in parts]),
-        bad_reason=[r for p in parts for r in p.bad_reason], traces=None, abcheck_version=p0.abcheck_version)
+        bad_reason=[r for p in parts for r in p.bad_reason], traces=None, abcheck_version=p0.abcheck_version,
+        dist2_max=float(np.nanmax([p.dist2_max for p in parts])))
 
 
 _ARRAYS = ("gap_mean", "gap_std", "dist2_mean", "dist2_std", "step_mean", "step_min", "step_max", "residual_min",
@@ -536,7 +541,7 @@ def save_result(result: SimResult, path: str | os.PathLike) -> None:
     import json
     meta = {k: getattr(result, k) for k in ("method", "problem", "params", "alpha", "beta", "seeds", "iterations",
                                             "batch", "replacement", "seed", "x0", "D0", "bad_reason",
-                                            "abcheck_version")}
+                                            "abcheck_version", "dist2_max")}
     tmp = f"{path}.tmp.npz"
     np.savez(tmp, meta=np.array(json.dumps(meta)), **{k: getattr(result, k) for k in _ARRAYS})
     os.replace(tmp, path)

@@ -31,7 +31,7 @@ from proofs.certificate import Certificate, Fact, Lemma, Square, Term
 from proofs.context import one_step_context, parameter_context
 from proofs.kernel import check, lyapunov_goal, sign, split_cases
 from proofs.rules import instantiate_sums, log_potential, state_induction, telescoping_sum, weighted_telescoping
-from proofs.schedules import Proved, ScheduleDerivation, ScheduleTheoremResult, _lemma
+from proofs.schedules import Proved, ScheduleDerivation, ScheduleTheoremResult, _lemma, shown_conditions
 from theory.methods import b0, b2_prev, c2_prev, get_method
 from theory.symbols import D0, G, K, alpha, beta, f, f_p, f_star, g2, gamma, k, sigma_int, step as STEP, sym
 
@@ -304,7 +304,7 @@ def prove_adagrad_norm_max(spec=None, claimed: sp.Expr = RATE) -> ScheduleTheore
                             const=(0, 2 * alpha * gamma / b0), log_symbol=LOG_K)
     rate = (D0 + sigma_int * sp.Sum(B_k, (k, 0, K - 1)) + remainder.data["bound"]) / sp.Sum(a_k, (k, 0, K - 1))
     proofs = bases + steps + [one, rem, wl, al, a_low_p, a_pos_p, per, final]
-    conds = [(G, True), (b0, True), (gamma, True)]
     return ScheduleTheoremResult(spec, METHOD, ScheduleDerivation(a_k, B_k, sp.Integer(0), rate, [], R_k), proofs,
-                                 [memory, remainder, tele, total, inst], inst.data["bound"], conds,
-                                 time.perf_counter() - t0, coq_facts=(LN_FACT,))
+                                 [memory, remainder, tele, total, inst], inst.data["bound"], shown_conditions(inst),
+                                 time.perf_counter() - t0, coq_facts=(LN_FACT,),
+                                 stated_assumptions=ADAGRAD_ASSUMPTIONS)

@@ -40,6 +40,8 @@ def sign(e: sp.Expr, pos: set, nonneg: set) -> str | None:
         if isinstance(e, sp.Add):
             return "pos" if "pos" in signs else "nonneg"
         return "pos" if all(s == "pos" for s in signs) else "nonneg"
+    if isinstance(e, sp.Abs):   # |b| >= 0, and > 0 when b > 0 (sqrt(b0^2) evaluates to Abs(b0))
+        return "pos" if sign(e.args[0], pos, nonneg) == "pos" else "nonneg"
     if isinstance(e, sp.Pow) and e.exp.is_Rational and e.exp.q in (1, 2):   # b^n and sqrt(b)^n
         s = sign(e.base, pos, nonneg)
         if s == "pos" or (e.exp > 0 and (s == "nonneg" or (e.exp.q == 1 and e.exp.p % 2 == 0))):

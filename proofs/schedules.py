@@ -70,6 +70,15 @@ def _params_ctx():
     return ctx, conds
 
 
+#: conditions every theorem carries (alpha > beta >= 0, L > 0); the rest are shown as the theorem's conditions
+STANDING = ((L, True), (alpha - beta, True), (alpha, True), (beta, False))
+
+
+def shown_conditions(conclusion: Conclusion) -> list:
+    """The final rule's parameter conditions, less the standing ones."""
+    return [c for c in conclusion.conditions if c not in STANDING]
+
+
 def _lemma(name, goal, ctx, extra_nonneg=(), hyps=(), strict=False, definitions=()) -> Lemma:
     return Lemma(name, goal, tuple(ctx.hypotheses) + tuple(hyps), tuple(ctx.equalities), tuple(ctx.positive),
                  tuple(ctx.nonnegative) + tuple(extra_nonneg), strict, definitions)
@@ -170,6 +179,8 @@ class ScheduleTheoremResult:
     rate_proof: None = None
     #: hand-written Coq files proving the facts the trusted rules used (compiled by ``run_backends``)
     coq_facts: tuple = ()
+    #: the assumptions the theorem states when it is built without a spec (a spec's own list wins)
+    stated_assumptions: tuple = ()
 
     @property
     def lemmas(self) -> list[tuple[Lemma, dict, KernelResult]]:
@@ -179,7 +190,7 @@ class ScheduleTheoremResult:
     def proved(self) -> bool:
         """Every lemma proved, every rule holds, and the final rule used no assumption the theorem does not state."""
         from theory.conditions import REALIZABILITY
-        stated = set(getattr(self.spec, "assumptions", None) or self.rules[-1].assumptions if self.rules else ())
+        stated = set(self.spec.assumptions if self.spec is not None else self.stated_assumptions)
         used = set(self.rules[-1].assumptions) if self.rules else set()
         return all(p.kernel.proved for p in self.proofs) and all(r.holds for r in self.rules) and \
             used <= stated | {h.name for h in REALIZABILITY}
@@ -214,7 +225,8 @@ def prove_sgd_decreasing(spec=None, claimed: sp.Expr = RATE) -> ScheduleTheoremR
     rate = (D0 + sigma_int * sp.Sum(B, (k, 0, K - 1))) / sp.Sum(a_k, (k, 0, K - 1))
     deriv = ScheduleDerivation(A, B, sp.Integer(0), rate, [])
     return ScheduleTheoremResult(spec, get_method("sgd_decreasing"), deriv, [step1, step2, step2b, sq, hm, final],
-                                 [sum_sqrt, sum_harm, tele, inst], claimed, conds[:1], time.perf_counter() - t0)
+                                 [sum_sqrt, sum_harm, tele, inst], claimed, conds[:1], time.perf_counter() - t0,
+                                 stated_assumptions=ASSUMPTIONS)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -224,11 +236,14 @@ def prove_sgd_decreasing(spec=None, claimed: sp.Expr = RATE) -> ScheduleTheoremR
 # identities that held with sqrt(b)^2 = b now need equality terms: divide the residual's numerator by r^2 - b.
 
 def _roots_of(exprs) -> list[sp.Expr]:
+    """Bases b of the atoms sqrt(b), and a^2 for the atoms |a| (|a| is the nonnegative root of a^2)."""
     out: list[sp.Expr] = []
     for e in exprs:
         for n in sp.preorder_traversal(sp.sympify(e)):
-            if isinstance(n, sp.Pow) and n.exp.is_Rational and n.exp.q == 2 and n.base not in out:
-                out.append(n.base)
+            b = n.base if isinstance(n, sp.Pow) and n.exp.is_Rational and n.exp.q == 2 else \
+                (n.args[0] ** 2 if isinstance(n, sp.Abs) else None)
+            if b is not None and b not in out:
+                out.append(b)
     return sorted(out, key=sp.default_sort_key)
 
 
@@ -263,8 +278,10 @@ def desqrt(lemma: Lemma, certs: dict[str, Certificate]) -> tuple[Lemma, dict[str
     roots = {b: sp.Symbol(f"r{i}", real=True) for i, b in enumerate(bases)}
 
     def tr(e):
-        return sp.sympify(e).replace(lambda n: isinstance(n, sp.Pow) and n.exp.is_Rational and n.exp.q == 2
-                                     and n.base in roots, lambda n: roots[n.base] ** n.exp.p)
+        e = sp.sympify(e).replace(lambda n: isinstance(n, sp.Abs) and n.args[0] ** 2 in roots,
+                                  lambda n: roots[n.args[0] ** 2])
+        return e.replace(lambda n: isinstance(n, sp.Pow) and n.exp.is_Rational and n.exp.q == 2
+                         and n.base in roots, lambda n: roots[n.base] ** n.exp.p)
     pos, nonneg = set(lemma.positive), set(lemma.nonnegative)
     new_pos = tuple(r for b, r in roots.items() if sign(b, pos, nonneg) == "pos")
     new_nonneg = tuple(r for r in roots.values() if r not in new_pos)

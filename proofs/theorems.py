@@ -46,6 +46,11 @@ def _adagrad_norm_max(spec: TheoremSpec) -> object:
     return prove_adagrad_norm_max(spec)
 
 
+def _adagrad_bounded(spec: TheoremSpec) -> object:
+    from proofs.adagrad_bounded import prove_adagrad_bounded
+    return prove_adagrad_bounded(spec)
+
+
 THEOREMS: dict[str, TheoremSpec] = {t.name: t for t in (
     TheoremSpec("sgd", "sgd", ("alpha_beta", "smooth"),
                 specialization=((sp.Le(gamma, (alpha - beta) / (2 * L)),),
@@ -62,6 +67,11 @@ THEOREMS: dict[str, TheoremSpec] = {t.name: t for t in (
                 custom=_adagrad_norm_max,
                 description="AdaGrad-norm-max (memory: c_k^2, b_k^2) under bounded gradients g2 <= G; state "
                             "invariants by induction, sum of the random remainder by ln (proofs/adagrad.py)"),
+    TheoremSpec("adagrad_bounded_iterates", "adagrad_norm_max",
+                ("alpha_beta", "bounded_gradients", "bounded_iterates"), problem="pseudo-huber",
+                custom=_adagrad_bounded,
+                description="AdaGrad-norm-max under bounded gradients and bounded iterates dist(x_k, S)^2 <= Dmax2: "
+                            "the step divided out, neighbourhood beta sigma_int/(alpha - beta) (proofs/adagrad_bounded.py)"),
 )}
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from theory.symbols import G, L, alpha, beta, d2, f, f_p, f_star, g2, gd
+from theory.symbols import Dmax2, G, L, alpha, beta, d2, f, f_p, f_star, g2, gd
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,9 @@ INTERPOLATION = Hypothesis("interpolation", f_p - f_star, "f_i(x_p) = f_i^*", eq
 
 #: bounded gradients: ||grad f_i(x)||^2 <= G at every x (AdaGrad-norm-max; G a parameter)
 BOUNDED_GRADIENTS = Hypothesis("bounded_gradients", G - g2, "||grad f_i(x)||^2 <= G")
+#: bounded iterates: dist(x_k, S)^2 <= Dmax2 at every iterate of the run (an assumption on the trajectory, not on
+#: the function: d2 = ||x_k - x_p||^2 with x_p the projection of x_k)
+BOUNDED_ITERATES = Hypothesis("bounded_iterates", Dmax2 - d2, "dist(x_k, S)^2 <= Dmax2 along the run")
 
 #: realizability: true of any vectors and any function bounded below
 REALIZABILITY: tuple[Hypothesis, ...] = (
@@ -46,7 +49,7 @@ REALIZABILITY: tuple[Hypothesis, ...] = (
 
 #: the catalogue of assumption names a claim file may use
 ASSUMPTIONS: dict[str, Hypothesis] = {
-    h.name: h for h in (ALPHA_BETA, SMOOTH, NONNEG_LOSSES, INTERPOLATION, BOUNDED_GRADIENTS)
+    h.name: h for h in (ALPHA_BETA, SMOOTH, NONNEG_LOSSES, INTERPOLATION, BOUNDED_GRADIENTS, BOUNDED_ITERATES)
 }
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import sympy as sp
 
 __all__ = [
-    "sym", "d2", "gd", "g2", "f", "f_p", "f_star", "ORACLE", "alpha", "beta", "L", "gamma", "gamma0", "G",
+    "sym", "d2", "gd", "g2", "f", "f_p", "f_star", "ORACLE", "alpha", "beta", "L", "gamma", "gamma0", "G", "Dmax2",
     "gamma_b", "c", "k", "K", "D0", "sigma_int", "sigma_pos", "step", "RESERVED_NAMES",
 ]
 
@@ -38,6 +38,7 @@ K = sym("K")                      # number of iterations in a rate
 D0 = sym("D0")                    # dist(x_0, S)^2
 sigma_int, sigma_pos = sym("sigma_int"), sym("sigma_pos")
 G = sym("G")                      # bound on ||grad f_i(x)||^2 (bounded-gradients assumption)
+Dmax2 = sym("Dmax2")              # bound on dist(x_k, S)^2 along the run (bounded-iterates assumption)
 step = sym("step")                # the value gamma_k of a step size inside a proof case
 
 #: names a user may not redeclare as parameters in a claim file

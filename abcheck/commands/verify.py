@@ -16,6 +16,7 @@ DEFAULTS = {
     "ngn": {"gamma": "(alpha - beta)/(4*L)"},
     "sgd_decreasing": {"gamma0": "(alpha - beta)/(4*L)"},
     "adagrad_norm_max": {"gamma": "1", "b0": "1"},
+    "adagrad_bounded_iterates": {"gamma": "1", "b0": "1"},
 }
 
 
@@ -101,7 +102,7 @@ def run(args) -> int:
 
 
 def _table(rows) -> str:
-    head = f"{'theorem':<14} {'kernel':<10} {'z3':<8} {'coq':<8} {'numerics':<12} {'estimate [95% CI]':<30} {'bound':<10} ratio"
+    head = f"{'theorem':<24} {'kernel':<10} {'z3':<8} {'coq':<8} {'numerics':<12} {'estimate [95% CI]':<30} {'bound':<10} ratio"
     lines = [head, "-" * len(head)]
     for r in rows:
         b = r["backends"]
@@ -109,7 +110,7 @@ def _table(rows) -> str:
         est = (f"{n['estimate']:.4g} [{n['ci_low']:.4g}, {n['ci_high']:.4g}]" if n else "-")
         bound = f"{n['bound']:.4g}" if n.get("bound") is not None else "-"
         ratio = f"{n['ratio']:.3g}" if n.get("ratio") is not None else "-"
-        lines.append(f"{r['name']:<14} {r['status']:<10} {b['z3']['status']:<8} {b['coq']['status']:<8} "
+        lines.append(f"{r['name']:<24} {r['status']:<10} {b['z3']['status']:<8} {b['coq']['status']:<8} "
                      f"{n.get('verdict', 'skipped'):<12} {est:<30} {bound:<10} {ratio}")
     lines.append("bound: " + "; ".join(f"{r['name']}: {r['bound']}" for r in rows))
     return "\n".join(lines)
