@@ -54,9 +54,15 @@ def parse_params(items: list[str]) -> dict[str, float]:
     return out
 
 
+def theorem_parameters(result) -> set[str]:
+    """alpha, beta, L, the method's parameters and any other symbol of the theorem's conditions (e.g. mu, G)."""
+    return {s.name for s in result.method.parameters} | {"alpha", "beta", "L"} | \
+        {s.name for e, _ in list(result.conditions) for s in sp.sympify(e).free_symbols}
+
+
 def check_params_against(result, values: dict[str, float]) -> None:
     """Every parameter must be known to the theorem, and its conditions must hold at the values."""
-    known = {s.name for s in result.method.parameters} | {"alpha", "beta", "L"}
+    known = theorem_parameters(result)
     for name in values:
         if name not in known:
             raise InputError(f"unknown parameter {name!r} for {result.spec.name}; known: {', '.join(sorted(known))}")

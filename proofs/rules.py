@@ -248,7 +248,7 @@ def scaled_telescoping(one_step: KernelResult, step_pos: KernelResult, step_mono
         why = "the invariants or the remainder bound do not hold, or are about another method"
     elif not any(_same(P, prev) and s_ for P, s_ in inv) or not any(_same(P, W - 1 / prev) for P, _ in inv) or \
             prev.free_symbols & (_NOT_PARAM - set(st) - {k}) or (W.free_symbols | a.free_symbols | b.free_symbols) & rnd \
-            or not _same(prev.xreplace(upd), method.step):
+            or not _same(prev.xreplace(upd).xreplace({STEP: method.step}), method.step):   # an update may read step
         why = "prev > 0 and W - 1/prev >= 0 must be invariants, prev the step one iteration later, W, a, b deterministic"
     elif one_step.lemma.definitions != defs or \
             not _same(one_step.lemma.goal, lyapunov_goal(STEP, 0, 0, 0) / STEP - a * (f - f_p) + b * (f_p - f_star) + R):

@@ -51,6 +51,11 @@ def _adagrad_bounded(spec: TheoremSpec) -> object:
     return prove_adagrad_bounded(spec)
 
 
+def _decsps(spec: TheoremSpec) -> object:
+    from proofs.decsps import prove_decsps
+    return prove_decsps(spec)
+
+
 THEOREMS: dict[str, TheoremSpec] = {t.name: t for t in (
     TheoremSpec("sgd", "sgd", ("alpha_beta", "smooth"),
                 specialization=((sp.Le(gamma, (alpha - beta) / (2 * L)),),
@@ -72,6 +77,10 @@ THEOREMS: dict[str, TheoremSpec] = {t.name: t for t in (
                 custom=_adagrad_bounded,
                 description="AdaGrad-norm-max under bounded gradients and bounded iterates dist(x_k, S)^2 <= Dmax2: "
                             "the step divided out, neighbourhood beta sigma_int/(alpha - beta) (proofs/adagrad_bounded.py)"),
+    TheoremSpec("dec_sps", "dec_sps", ("alpha_beta", "smooth", "bounded_iterates"), problem="pseudo-huber",
+                custom=_decsps,
+                description="DecSPS (memory: gamma_{k-1}, c_{k-1}) under bounded iterates dist(x_k, S)^2 <= Dmax2; "
+                            "mu: any lower bound of c_k gamma_k with mu <= 1/(2L), mu <= c gamma_b (proofs/decsps.py)"),
 )}
 
 

@@ -17,6 +17,7 @@ DEFAULTS = {
     "sgd_decreasing": {"gamma0": "(alpha - beta)/(4*L)"},
     "adagrad_norm_max": {"gamma": "1", "b0": "1"},
     "adagrad_bounded_iterates": {"gamma": "1", "b0": "1"},
+    "dec_sps": {"c": "1/(alpha - beta)", "gamma_b": "1/(2*L)", "mu": "1/(2*L)"},
 }
 
 
@@ -37,7 +38,7 @@ def add_parser(sub) -> None:
 
 
 def numeric_params(result, problem, overrides: dict[str, float]) -> dict[str, float]:
-    from abcheck.params import check_params_against
+    from abcheck.params import check_params_against, theorem_parameters
     from theory.symbols import L, alpha, beta
     from theory.parse import parse_expression
     base = {"alpha": problem.membership.alpha, "beta": problem.membership.beta, "L": problem.L}
@@ -52,8 +53,7 @@ def numeric_params(result, problem, overrides: dict[str, float]) -> dict[str, fl
             raise InputError(f"problem {problem.name} states no proved gradient bound G; pass --param G=VALUE")
         values["G"] = float(problem.grad_sq_bound)
     values.update(overrides)
-    check_params_against(result, {k: v for k, v in values.items() if k in {s.name for s in result.method.parameters}
-                                  or k in ("alpha", "beta", "L")})
+    check_params_against(result, {k: v for k, v in values.items() if k in theorem_parameters(result)})
     return values
 
 
