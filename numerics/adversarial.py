@@ -142,7 +142,8 @@ def ranges_from_conditions(conditions: Mapping[sp.Symbol, tuple[sp.Basic, ...]],
     ``0 < gamma <= (alpha - beta)/(2 L)``) with the other symbols set to ``values``.
 
     Each condition is substituted and solved for the parameter alone (``sympy.solve_univariate_inequality``);
-    the intersection is an interval (low, high). An unbounded side becomes ``low * default_span`` (or
+    the intersection is an interval (low, high); an excluded (strict) end is moved inside by a relative 1e-9.
+    An unbounded side becomes ``low * default_span`` (or
     ``high / default_span``) so that the search still has two edges. Parameters whose conditions do not
     reduce to one interval are left out (the search then uses the given values)."""
     out: dict[str, tuple[float, float]] = {}
@@ -167,6 +168,12 @@ def ranges_from_conditions(conditions: Mapping[sp.Symbol, tuple[sp.Basic, ...]],
         lo, hi = region.start, region.end
         lo = max(0.0, float(lo)) if lo.is_finite else None
         hi = float(hi) if hi.is_finite else None
+        # a strict end (c > 1/(2(alpha - beta))) is excluded: nudge it inside by a relative 1e-9, else the
+        # edge value itself violates the condition and the run is refused (lo = 0 is nudged by edge_values)
+        if lo is not None and lo > 0 and region.left_open:
+            lo *= 1 + 1e-9
+        if hi is not None and hi > 0 and region.right_open:
+            hi *= 1 - 1e-9
         if lo is None and hi is None:
             continue
         if hi is None:

@@ -1,9 +1,10 @@
 """Does a problem satisfy the alpha-beta-condition with a given (alpha, beta)? Certified or sampled.
 
 * ``certified``: a proof over the whole domain. Available where the condition reduces exactly to
-  polynomial inequalities: ``paper-ex1`` (and its n-function version) when the shifts a_i and the
-  minimizer value s_p are rational-exact, i.e. S is a single line s = s_p that the family reports with
-  g'(s_p) = 0 verified exactly (see ``numerics.exact_ex1``). The decision is exact rational arithmetic.
+  polynomial inequalities: ``quadratic-interp`` (T_i = (2 - alpha + beta) f_i, a sympy identity over QQ;
+  see numerics/families/quadratic_interp.py) and ``paper-ex1`` (and its n-function version) when the shifts
+  a_i and the minimizer value s_p are rational-exact, i.e. S is a single line s = s_p that the family reports
+  with g'(s_p) = 0 verified exactly (see ``numerics.exact_ex1``). The decision is exact rational arithmetic.
 * ``sampled`` for every other problem: the smallest margin min_i T_i(x) over dense and adversarial samples
   (a grid over a box around S and the stationary points, far points up to radius 1e4, clouds at scales
   1e-4 .. 0.3 around each stationary point and each point of S, points on bisectors between two
@@ -122,6 +123,29 @@ def _certify_ex1(problem, alpha: float, beta: float, red: dict, seed: int) -> Ce
                  "min_margin_is": "exact witness value" if not holds else "smallest T on a dense s-grid (the proof is exact)", "s_p": red["s_p"], "shifts": red["shifts"]})
 
 
+def _certify_quadratic(problem, alpha: float, beta: float, seed: int) -> CertifyResult | None:
+    """quadratic-interp: T_i = (2 - alpha + beta) f_i exactly (the family's ``exact_check``, sympy over QQ), so
+    the condition holds on R^d iff alpha - beta <= 2. None when the exact check does not apply."""
+    import torch
+    chk = problem.exact_check(alpha, beta)
+    if not chk["identity_checked"]:
+        return None
+    x = problem.x0.reshape(1, -1).to(torch.float64)
+    res = problem.ab_residuals(x, alpha, beta)[0]
+    worst_i = int(torch.argmin(res))
+    # holds: inf_x min_i T_i = slack * inf f_i = 0 exactly (attained at S = {0}); fails: the witness x0, T_i < 0
+    margin = 0.0 if chk["holds"] else float(res[worst_i])
+    return CertifyResult(
+        holds=bool(chk["holds"]), status="certified", min_margin=margin,
+        worst_point=[float(v) for v in x[0]], worst_sample=worst_i, alpha=alpha, beta=beta, samples=0, seed=seed,
+        details={"method": "exact: T_i - (2 - alpha + beta) f_i == 0 as a polynomial identity (sympy over QQ) and "
+                           "every h_ij > 0, so T_i >= 0 on R^d <=> 2 - alpha + beta >= 0 (exact rationals); see "
+                           "numerics/families/quadratic_interp.py",
+                 "domain": "R^d", "slack": chk["slack"], "reason": chk["reason"],
+                 "min_margin_is": ("the exact infimum 0 (attained at x = 0)" if chk["holds"] else
+                                   "T_i at the witness x0 (negative at every x != 0)")})
+
+
 # -- sampled -------------------------------------------------------------------------------------
 def sample_points(problem, samples: int, seed: int):
     """Dense + adversarial points [P, d] (module docstring); respects a stated ``domain``."""
@@ -193,6 +217,10 @@ def certify(problem, alpha: float, beta: float, samples: int = 40_000, seed: int
     alpha, beta = check_pair(alpha, beta)
     if not isinstance(samples, int) or samples < 1:
         raise InputError(f"samples must be a positive integer, got {samples!r}")
+    if exact and getattr(problem, "name", None) == "quadratic-interp" and hasattr(problem, "exact_check"):
+        res = _certify_quadratic(problem, alpha, beta, seed)
+        if res is not None:
+            return res
     red = ex1_reduction(problem) if exact else None
     if red is not None:
         return _certify_ex1(problem, alpha, beta, red, seed)

@@ -33,11 +33,13 @@ RANGES: dict[str, dict[str, st.SearchStrategy]] = {
     "convex-gap": {"n": st.integers(5, 30), "d": st.integers(1, 5), "noise": st.floats(0.1, 2.0),
                    "lam": st.sampled_from([0.0, 0.01, 0.5]), "seed": st.integers(0, 1000)},
     "pseudo-huber": {"n": st.integers(1, 4), "d": st.integers(5, 8), "seed": st.integers(0, 1000)},
+    "quadratic-interp": {"n": st.integers(1, 4), "d": st.integers(1, 5), "L": st.floats(0.1, 10.0),
+                         "seed": st.integers(0, 1000)},
     "highdim": {"d": st.integers(1, 12), "n": st.sampled_from([2, 4, 10]), "A": st.floats(2.0, 5.0),
                 "eps": st.floats(0.1, 0.8)},
 }
 FAST = ("paper-ex1", "paper-ex2", "paper-ex3", "paper-ex6", "saddle-tight", "localmin-tight", "convex-gap", "highdim",
-        "pseudo-huber")
+        "pseudo-huber", "quadratic-interp")
 
 
 @functools.lru_cache(maxsize=256)

@@ -15,12 +15,18 @@ Procedure:
      averaging-and-telescoping rule ``lyapunov_rate``.
 When a case resists the direct search (NGN), the step is *lifted*: a variable s with its defining equality
 s * den - num == 0 and range facts s_lo <= s <= s_hi (each proved on its own and carried as a certificate
-fact); the certificate found in (oracle, s) is mapped back by substituting s.
+fact), with candidate squares (s - m)^2 centred at the bounds and at the midpoints of a lower and an upper
+bound, times at most one hypothesis (NGN's gamma_k (gamma - gamma_k) f_star <= gamma^2 f_star / 4 is
+(gamma_k - gamma/2)^2 f_star >= 0); the certificate found in (oracle, s) is mapped back by substituting s.
+A certificate found at one parameter point is often valid only near it; the lifted search, and the plain
+search when its certificate comes with conditions, therefore ask for the cheapest certificate structure
+that fits several points of the case at once (``proofs.lp.common_support``).
 Multipliers that are not manifestly nonnegative give *derived parameter conditions*; the strict ones needed
 for A* > 0 are added in step 5. They are the theorem's parameter conditions.
 """
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, field
 
@@ -35,6 +41,7 @@ from theory.symbols import step as STEP
 
 A_, E_, C_, T_ = sp.symbols("A_ E_ C_ T_", real=True)
 S_ = sp.Symbol("s_", real=True)     # the lifted step
+JOINT_POINTS = 3   # parameter points a lifted (or retried) certificate must fit at once
 
 
 class DerivationError(RuntimeError):
@@ -131,32 +138,61 @@ def _step_bounds(value, hyps, eqs, pos, nonneg, sampler):
     return facts
 
 
-def _lifted_search(case_goal_s, value, hyps, eqs, pos, nonneg, sampler, unknowns, maximize, minimize):
-    """Search with the step as a variable s (see module docstring); map the certificate back."""
+def step_squares(lower: list[sp.Expr], upper: list[sp.Expr]) -> tuple[sp.Expr, ...]:
+    """Candidate square bases for the lifted step s with bounds lower <= s <= upper (0 among the lower ones):
+    s - a for every bound a, and s - (a + b)/2 for every lower a and upper b.
+
+    (s - a)^2 h and (s - a)(s - b) h = (s - b)^2 h + (b - a)(s - b) h stand in for products of two bounds;
+    (s - a)(b - s) = (b - a)^2/4 - (s - (a + b)/2)^2, so the midpoint square is what bounds such a product
+    from above: NGN's gamma_k (gamma - gamma_k) <= gamma^2/4 is (gamma_k - gamma/2)^2 >= 0. Every base is
+    sound (a square is >= 0); these are only the search's candidates."""
+    lows = list(dict.fromkeys([sp.Integer(0)] + [sp.sympify(a) for a in lower]))
+    ups = list(dict.fromkeys(sp.sympify(b) for b in upper))
+    return tuple(S_ - a for a in lows + ups) + tuple(S_ - (a + b) / 2 for a in lows for b in ups)
+
+
+def _lifted_search(case_goal_s, value, hyps, eqs, pos, nonneg, points, unknowns, maximize, minimize):
+    """Search with the step as a variable s (see module docstring); map the certificate back. The bounds
+    are found at ``points[0]``; the certificate is the cheapest structure that fits every point of
+    ``points`` at once (``proofs.lp.common_support``): products of at most two hypotheses (the products
+    (s - a)(b - s) of a lower and an upper bound count as one), and the ``step_squares`` times at most one."""
     num, den = sp.fraction(sp.together(value))
-    bounds = _step_bounds(value, hyps, eqs, pos, nonneg, sampler)
+    bounds = _step_bounds(value, hyps, eqs, pos, nonneg, lambda _r: points[0])
     lifted_hyps = list(hyps) + [S_]
     lifted_nonneg = set(nonneg) | {S_}
-    facts, back = [], {}
+    facts, back = [], {S_: (value,)}
     for expr, cert, bound, sense in bounds:
         h = S_ - bound if sense == "lower" else bound - S_
         lifted_hyps.append(h)
         lifted_nonneg.add(h)
-        back[h] = expr
+        back[h] = (expr,)
         facts.append(Fact(expr, cert))
+    lows = [S_] + [S_ - b for _, _, b, sense in bounds if sense == "lower"]
+    for hi in [b - S_ for _, _, b, sense in bounds if sense == "upper"]:
+        for lo in lows:   # (s - a)(b - s) >= 0: a product of two bounds, as one hypothesis of degree 2
+            lifted_hyps.append(lo * hi)
+            back[lo * hi] = back[lo] + back[hi]
     step_eq = sp.expand(S_ * den - num)
+    squares = step_squares([b for _, _, b, sense in bounds if sense == "lower"],
+                           [b for _, _, b, sense in bounds if sense == "upper"])
     res = find_certificate(case_goal_s, lifted_hyps, eqs + [step_eq], pos, lifted_nonneg,
-                           ORACLE_VARIABLES + (S_,), sampler, unknowns, maximize, minimize,
-                           samples=1, max_products=3)
+                           ORACLE_VARIABLES + (S_,), _cycling(points), unknowns, maximize, minimize,
+                           samples=len(points), max_products=2, squares=squares)
     if res.certificate is None:
         return res
     sub = {S_: value}
-    terms = tuple(Term(t.multiplier.xreplace(sub), tuple(back.get(fa, fa.xreplace(sub)) for fa in t.factors))
+    terms = tuple(Term(t.multiplier.xreplace(sub), sum((back.get(fa, (fa.xreplace(sub),)) for fa in t.factors), ()))
                   for t in res.certificate.terms)
     eq_terms = tuple(EqTerm(q.multiplier.xreplace(sub), q.equality) for q in res.certificate.eq_terms
                      if q.equality != step_eq)
     cert = Certificate(terms=terms, eq_terms=eq_terms, facts=tuple(facts) + res.certificate.facts)
     return SearchResult(cert, res.values, res.conditions, res.reason)
+
+
+def _cycling(points: list[dict]):
+    """A sampler returning ``points`` in turn (each search round of ``find_certificate`` draws them all)."""
+    it = itertools.cycle(points)
+    return lambda _rng: next(it)
 
 
 def _cases(goal_s: sp.Expr, step: sp.Expr):
@@ -183,13 +219,20 @@ def _search_case(case, ctx, params, unknowns, maximize, minimize, positive_objec
     for attempt in range(4):
         point = probes[attempt * 7]
         fixed = lambda _r, p=point: p  # noqa: E731
+        joint = [probes[(attempt * 7 + 13 * i) % len(probes)] for i in range(JOINT_POINTS)]   # point first
         for lifted in (False, True):
             if lifted and not (value.free_symbols & set(ORACLE_VARIABLES)):
                 continue
-            res = (_lifted_search(goal_s, value, hyps, eqs, pos, nonneg, fixed, unknowns, maximize, minimize)
+            res = (_lifted_search(goal_s, value, hyps, eqs, pos, nonneg, joint, unknowns, maximize, minimize)
                    if lifted else
                    find_certificate(goal, hyps, eqs, pos, nonneg, ORACLE_VARIABLES, fixed, unknowns,
                                     maximize, minimize, samples=1))
+            if not lifted and not unknowns and res.certificate is not None and res.conditions:
+                # a plain certificate valid only near this point: ask for one structure that fits several
+                again = find_certificate(goal, hyps, eqs, pos, nonneg, ORACLE_VARIABLES, _cycling(joint), (),
+                                         None, (), samples=len(joint))
+                if again.certificate is not None and not again.conditions:
+                    res = again
             if res.reason == "unbounded":   # at this point; maybe the case is empty only here
                 unbounded += 1
                 break

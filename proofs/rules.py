@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 from proofs.certificate import KernelResult
-from proofs.kernel import _is_zero_rational_function, lyapunov_goal
+from proofs.kernel import _is_zero_rational_function, lyapunov_goal, plain
 from theory.conditions import ASSUMPTIONS, REALIZABILITY
 from theory.methods import METHODS
 from theory.symbols import D0, K, ORACLE, Dmax2, f, f_p, f_star, k, sigma_int, step as STEP
@@ -35,6 +35,11 @@ def _never_raises(rule):
 
     @functools.wraps(rule)
     def wrapped(*args, **kwargs) -> Conclusion:
+        exprs = [a for x in (*args, *kwargs.values()) for a in (x if isinstance(x, (tuple, list)) else (x,))]
+        exprs = [y for x in exprs for y in (x if isinstance(x, (tuple, list)) else (x,))]
+        odd = [s for e in exprs if isinstance(e, sp.Basic) for s in e.free_symbols if not plain(s)]
+        if odd:       # SymPy would evaluate with the symbol's assumptions (Abs(n) = -n): never read such symbols
+            return Conclusion(rule.__name__, False, "", f"symbol {odd[0]} is not a plain real symbol")
         try:
             return rule(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001

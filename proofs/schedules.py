@@ -199,8 +199,8 @@ class ScheduleTheoremResult:
     def backend_lemmas(self) -> list[tuple[Lemma, dict, KernelResult]]:
         """Sqrt-free restatements (``desqrt``), kernel-checked again, for the z3 and Coq cross-checks."""
         if not hasattr(self, "_backend"):
-            self._backend = [(lem, certs, check(lem, certs)) for lem, certs in
-                             (desqrt(p.lemma, p.certificates) for p in self.proofs)]
+            self._backend = [(lem, certs, check(lem, certs)) for p in self.proofs
+                             for lem, certs in backend_restatements(p.lemma, p.certificates)]
         return self._backend
 
     def bound_inputs(self, iterations: int) -> dict[str, float]:
@@ -268,11 +268,48 @@ def _eq_terms(target, cert: Certificate, roots: dict) -> tuple:
     return tuple(out)
 
 
+def case_lemmas(lemma: Lemma, certs: dict[str, Certificate]) -> list[tuple[Lemma, dict[str, Certificate]]]:
+    """One lemma per feasible case of the kernel's split of ``lemma`` (definitions substituted, the branch
+    conditions declared as the kernel declares them), each with its case's certificate under "main". Together they
+    state exactly ``lemma``. Used when a root's base contains a Min/Max/Piecewise, which one symbol cannot replace."""
+    from proofs.kernel import sign
+    out = []
+    for i, case in enumerate(split_cases(sp.sympify(lemma.goal), lemma.definitions)):
+        if any(cd.kind == "false" for cd in case.conditions):
+            continue
+        pos, nonneg, eqs = list(lemma.positive), list(lemma.nonnegative), list(lemma.equalities)
+        for j, cd in enumerate(case.conditions):
+            if cd.kind in ("ge", "gt"):
+                (pos if cd.kind == "gt" else nonneg).append(cd.expr)
+                num, den = sp.fraction(sp.together(cd.expr))
+                if sign(den, set(pos), set(nonneg)) == "pos" and isinstance(num, sp.Add) and num.primitive()[0] > 0:
+                    (pos if cd.kind == "gt" else nonneg).append(num.primitive()[1])
+            elif cd.kind == "eq":
+                eqs.append((f"case_{j}", cd.expr))
+            elif cd.kind == "ne" and sign(cd.expr, set(pos), set(nonneg)) is not None:
+                pos.append(cd.expr)
+        out.append((Lemma(f"{lemma.name}_case{i}", case.goal, lemma.hypotheses, tuple(eqs), tuple(pos), tuple(nonneg),
+                          lemma.strict), {"main": certs.get(case.label, Certificate())}))
+    return out
+
+
+def backend_restatements(lemma: Lemma, certs: dict[str, Certificate]) -> list[tuple[Lemma, dict[str, Certificate]]]:
+    """What z3 and Coq check for ``lemma``: its sqrt-free restatement, case by case when a root's base branches."""
+    bases = _roots_of([lemma.goal, *(e for _, e in lemma.definitions)])
+    if any(b.has(sp.Min, sp.Max, sp.Piecewise) for b in bases):
+        return [desqrt(cl, cc) for cl, cc in case_lemmas(lemma, certs)]
+    return [desqrt(lemma, certs)]
+
+
 def desqrt(lemma: Lemma, certs: dict[str, Certificate]) -> tuple[Lemma, dict[str, Certificate]]:
     """The restatement described above, with translated certificates (not yet checked)."""
     from proofs.kernel import sign
-    bases = _roots_of([lemma.goal, *(e for _, e in lemma.definitions), *(e for _, e in lemma.hypotheses)]
-                      + [x for c in certs.values() for x in _cert_exprs(c)])
+    pos, nonneg = set(lemma.positive), set(lemma.nonnegative)
+    # only roots whose base is manifestly >= 0 under the lemma's own declarations: r^2 = b would otherwise add
+    # b >= 0 as a hypothesis (|a| always has r = |a|, so a^2 needs no sign)
+    bases = [b for b in _roots_of([lemma.goal, *(e for _, e in lemma.definitions), *(e for _, e in lemma.hypotheses)]
+                                  + [x for c in certs.values() for x in _cert_exprs(c)])
+             if sign(b, pos, nonneg) is not None or (b.is_Pow and b.exp == 2)]
     if not bases:
         return lemma, certs
     roots = {b: sp.Symbol(f"r{i}", real=True) for i, b in enumerate(bases)}
@@ -282,7 +319,6 @@ def desqrt(lemma: Lemma, certs: dict[str, Certificate]) -> tuple[Lemma, dict[str
                                   lambda n: roots[n.args[0] ** 2])
         return e.replace(lambda n: isinstance(n, sp.Pow) and n.exp.is_Rational and n.exp.q == 2
                          and n.base in roots, lambda n: roots[n.base] ** n.exp.p)
-    pos, nonneg = set(lemma.positive), set(lemma.nonnegative)
     new_pos = tuple(r for b, r in roots.items() if sign(b, pos, nonneg) == "pos")
     new_nonneg = tuple(r for r in roots.values() if r not in new_pos)
     eqs = tuple((f"sqrt_{r}", r**2 - b) for b, r in roots.items())

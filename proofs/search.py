@@ -2,16 +2,22 @@
 
 Given a piecewise-free case (goal, hypotheses h_j >= 0, equalities e_k == 0, sign context), find
 
-    goal == sum_t lambda_t(p) * prod(h in product_t)  +  sum_s mu_s(p) * m_s * e_s
+    goal == sum_t lambda_t(p) * prod(h in product_t)  +  sum_q nu_q(p) * b_q^2 * h_q
+            +  sum_s mu_s(p) * m_s * e_s
 
 where p are the parameters (every symbol that is not a *variable*), products_t range over single
-hypotheses and pairs of them, m_s over monomials in the variables, lambda_t >= 0 and mu_s free.
+hypotheses and pairs of them, b_q over the caller's candidate *square bases* (polynomials in the
+variables with coefficients in p, e.g. s - gamma/2) and h_q over the empty product and single
+hypotheses, m_s over monomials in the variables, lambda_t, nu_q >= 0 and mu_s free. A square term
+nu * b^2 * h is sound for any base b (b^2 >= 0); the choice of bases is the caller's heuristic.
 Denominators are cleared first (they must be manifestly positive). Matching the coefficients of the
 variable monomials gives a linear system whose entries are polynomials in p. The goal may contain
 unknown coefficients (A, B, C of a Lyapunov template) linearly; they are optimised lexicographically.
 
-Method: solve the LP at rational sample points of the parameter region (scipy HiGHS), take the support of
-an optimal vertex, and re-solve that square subsystem exactly over Q(p) with SymPy. The result is only a
+Method: solve the LP at a rational sample point of the parameter region (scipy HiGHS), take the support of
+an optimal vertex, and re-solve that square subsystem exactly over Q(p) with SymPy. With several sample
+points (``samples`` > 1) the support is the cheapest one usable at all of them (``proofs.lp.common_support``):
+a vertex at one point is often a certificate valid only near that point. The result is only a
 proposal: ``proofs.kernel`` checks it. Multipliers whose sign is not manifest are reported as *derived
 parameter conditions* (each factor of unknown sign must be >= 0), which is how parameter ranges such as
 c >= 1/(2(alpha - beta)) come out of a derivation instead of being typed in.
@@ -24,10 +30,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import linprog
 
 from proofs.certificate import Certificate, EqTerm, Fact, Term
 from proofs.kernel import sign
+from proofs.lp import common_support, lexicographic
 
 
 @dataclass
@@ -98,14 +104,16 @@ def _monomials(variables, degree):
 def find_certificate(goal: sp.Expr, hyps: list[sp.Expr], eqs: list[sp.Expr], pos: set, nonneg: set,
                      variables: tuple[sp.Symbol, ...], sample_params, unknowns: tuple[sp.Symbol, ...] = (),
                      maximize: sp.Expr | None = None, minimize: tuple[sp.Expr, ...] = (),
-                     samples: int = 1, max_products: int = 2, rounds: int = 3) -> SearchResult:
+                     samples: int = 1, max_products: int = 2, rounds: int = 3,
+                     squares: tuple[sp.Expr, ...] = ()) -> SearchResult:
     """Search a certificate; when multipliers need derived conditions, retry up to ``rounds`` times with
-    the products that carried them excluded, and keep the proposal with the fewest conditions."""
+    the products that carried them excluded, and keep the proposal with the fewest conditions.
+    ``squares``: candidate square bases b (see the module docstring), used as b^2 and b^2 * h."""
     banned: set = set()
     best = None
     for _ in range(rounds):
         res, culprits = _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns, maximize,
-                                   minimize, samples, max_products, banned)
+                                   minimize, samples, max_products, banned, tuple(squares))
         if best is None or (res.certificate is not None and
                             (best.certificate is None or len(res.conditions) < len(best.conditions))):
             best = res
@@ -116,7 +124,7 @@ def find_certificate(goal: sp.Expr, hyps: list[sp.Expr], eqs: list[sp.Expr], pos
 
 
 def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns, maximize, minimize,
-               samples, max_products, banned):
+               samples, max_products, banned, squares=()):
     """Search a certificate for ``goal >= 0``; see the module docstring.
 
     sample_params(rng) -> dict symbol -> Rational (a point of the parameter region, satisfying the case).
@@ -139,7 +147,8 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
     deg = sp.Poly(g_num, *variables).total_degree() if g_num.free_symbols & var_set else 0
     vdeg = [sp.Poly(n, *variables).total_degree() if n.free_symbols & var_set else 0 for _, n, _ in hyp_poly]
     param_only = [vd == 0 for vd in vdeg]
-    products, costs = [()], [1]          # the empty product: a nonnegative constant (in the variables)
+    # a column is (combo, q): prod(hypotheses in combo), times bases[q]^2 when q is not None
+    products, costs = [((), None)], [1]  # the empty product: a nonnegative constant (in the variables)
     for r in range(1, max_products + 1):
         for combo in itertools.combinations_with_replacement(range(len(hyp_poly)), r):
             # a parameter-only factor that is manifestly signed belongs in the multiplier instead
@@ -147,8 +156,16 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
                 continue
             d_ = sum(vdeg[i] for i in combo)
             if 0 < d_ <= deg and tuple(hyp_poly[i][0] for i in combo) not in banned:
-                products.append(combo)
+                products.append((combo, None))
                 costs.append(r + 10 * sum(param_only[i] for i in combo))
+    bases = _square_bases(squares, variables, pos, nonneg)
+    for q, (base, _, _, bdeg) in enumerate(bases):
+        for combo in [()] + [(i,) for i in range(len(hyp_poly))]:
+            if combo and param_only[combo[0]] and sign(hyp_poly[combo[0]][0], pos, nonneg):
+                continue
+            if 2 * bdeg + sum(vdeg[i] for i in combo) <= deg and _column_key(hyp_poly, bases, combo, q) not in banned:
+                products.append((combo, q))
+                costs.append(2 + len(combo) + 10 * sum(param_only[i] for i in combo))
     eq_terms = []
     for e in eqs:
         n, d = clear_denominator(e, pos, nonneg)
@@ -162,12 +179,14 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
     def num_poly(e, point):
         return sp.Poly(sp.expand(sp.sympify(e).xreplace(point)), *variables, domain=sp.QQ)
 
-    def lp_at(point):
+    def system_at(point):
+        """A_eq x = b_eq at one sample point: columns lambda (products) | mu (equality terms) | unknowns."""
         point = {k: v for k, v in point.items() if k not in var_set}
         hp = [num_poly(n, point) for _, n, _ in hyp_poly]
+        bp = [num_poly(bn, point) for _, bn, _, _ in bases]
         cols = []
-        for combo in products:
-            p_ = sp.Poly(1, *variables, domain=sp.QQ)
+        for combo, q in products:
+            p_ = sp.Poly(1, *variables, domain=sp.QQ) if q is None else bp[q] ** 2
             for i in combo:
                 p_ = p_ * hp[i]
             cols.append(p_.as_dict())
@@ -185,43 +204,42 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
         b_eq = np.zeros(len(monos))
         for m, v in t0.items():
             b_eq[row[m]] = float(v)
-        bounds = [(0, None)] * n_lam + [(None, None)] * (n_mu + n_u)
-        fixed = []
-        objectives = ([(-1.0, maximize)] if maximize is not None else []) + [(1.0, m) for m in minimize]
-        x = None
-        for sgn, obj in objectives + [(1.0, None)]:
-            c = np.zeros(A_eq.shape[1])
-            if obj is not None:
-                for k, u in enumerate(unknowns):
-                    c[n_lam + n_mu + k] = sgn * float(sp.expand(obj).coeff(u))
-            else:  # finally: sparse multipliers, preferring single hypotheses
-                c[:n_lam] = costs
-            A_ub = np.array([r_ for r_, _ in fixed]) if fixed else None
-            b_ub = np.array([b for _, b in fixed]) if fixed else None
-            res = linprog(c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=bounds, method="highs")
-            if res.status == 3 and obj is not None:
-                return "unbounded"
-            if res.status != 0:
-                return None
-            x = res.x
-            fixed.append((c, float(c @ x) + 1e-9 * (1 + abs(float(c @ x)))))
-        return x
+        return A_eq, b_eq
+
+    stages = []   # objectives on the unknowns (maximize first), then the sparsity cost
+    for sgn, obj in ([(-1.0, maximize)] if maximize is not None else []) + [(1.0, m) for m in minimize]:
+        c = np.zeros(n_lam + n_mu + n_u)
+        for k, u in enumerate(unknowns):
+            c[n_lam + n_mu + k] = sgn * float(sp.expand(obj).coeff(u))
+        stages.append(c)
+    cost = np.zeros(n_lam + n_mu + n_u)
+    cost[:n_lam] = costs   # sparse multipliers, preferring single hypotheses
+    stages.append(cost)
 
     rng = random.Random(0)
-    support: set[int] = set()
+    systems, xs = [], []
     for _ in range(samples):
-        x = lp_at(sample_params(rng))
-        if isinstance(x, str):
+        A_eq, b_eq = system_at(sample_params(rng))
+        out = lexicographic(A_eq, b_eq, n_lam, stages)
+        if isinstance(out, str):
             return SearchResult(None, {}, [], "unbounded"), set()
-        if x is None:
+        if out is None:
             return SearchResult(None, {}, [], "no multipliers at a sample point (LP infeasible)"), set()
-        support |= {j for j in range(n_lam + n_mu) if abs(x[j]) > 1e-9}
+        systems.append((A_eq, b_eq, out[1]))
+        xs.append(out[0])
+    support = {j for j in range(n_lam + n_mu) if abs(xs[0][j]) > 1e-9}
+    if samples > 1:   # one structure for all points (proofs/lp.py)
+        joint = common_support(systems, n_lam, np.array(costs, dtype=float), xs)
+        if joint is not None:
+            xs, support = joint[0], joint[1] | {j for x in joint[0] for j in range(n_lam, n_lam + n_mu)
+                                                if abs(x[j]) > 1e-9}
     # exact re-solve on the support
     sup = sorted(support)
     col_sym = {}
     for j in sup:
         if j < n_lam:
-            col_sym[j] = sp.expand(sp.Mul(*(hyp_poly[i][1] for i in products[j])))
+            combo, q = products[j]
+            col_sym[j] = sp.expand(sp.Mul(*(hyp_poly[i][1] for i in combo)) * (1 if q is None else bases[q][1] ** 2))
         else:
             e, d, m, n = eq_terms[j - n_lam]
             col_sym[j] = sp.expand(m * n)
@@ -242,8 +260,9 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
         if val == 0:
             continue
         if j < n_lam:
-            combo = products[j]
-            denom = sp.Mul(*(hyp_poly[i][2] for i in combo)) / g_den
+            combo, q = products[j]
+            # column = prod(numerators) * bn^2 = prod(den_i h_i) * bd^2 b^2
+            denom = sp.Mul(*(hyp_poly[i][2] for i in combo)) * (1 if q is None else bases[q][2] ** 2) / g_den
             mult, cs = signed_form(val * denom, pos, nonneg)
             proved_facts = [fa for fa in (_parameter_fact(c_, hyps, pos, nonneg) for c_ in cs if c_ != -1) if fa]
             if proved_facts:   # the unsigned factors follow from the case's parameter conditions
@@ -252,7 +271,9 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
                 mult, cs = signed_form(val * denom, pos, nonneg)
             conds += cs
             if cs:
-                culprits.add(tuple(hyp_poly[i][0] for i in combo))
+                culprits.add(_column_key(hyp_poly, bases, combo, q))
+            if q is not None:   # nu * b^2 stays a product whose square factor is manifestly >= 0
+                mult = sp.Mul(mult, sp.Pow(bases[q][0], 2))
             terms.append(Term(mult, tuple(hyp_poly[i][0] for i in combo)))
         else:
             e, d, m, _ = eq_terms[j - n_lam]
@@ -260,6 +281,27 @@ def _find_once(goal, hyps, eqs, pos, nonneg, variables, sample_params, unknowns,
     solved = {u: sp.factor(values[u]) for u in unknowns}
     cert = Certificate(terms=tuple(terms), eq_terms=tuple(eq_cert), facts=tuple(facts))
     return SearchResult(cert, solved, sorted(set(conds), key=sp.default_sort_key), ""), culprits
+
+
+def _square_bases(squares, variables, pos, nonneg) -> list[tuple[sp.Expr, sp.Expr, sp.Expr, int]]:
+    """(b, numerator, denominator, degree in the variables) for each candidate base b that involves the
+    variables and whose denominator is manifestly positive (a parameter-only square belongs in a multiplier)."""
+    out = []
+    for b in dict.fromkeys(sp.sympify(b_) for b_ in squares):
+        if not b.free_symbols & set(variables):
+            continue
+        try:
+            bn, bd = clear_denominator(b, pos, nonneg)
+        except ValueError:
+            continue
+        out.append((b, bn, bd, sp.Poly(bn, *variables).total_degree()))
+    return out
+
+
+def _column_key(hyp_poly, bases, combo, q) -> tuple:
+    """How a column is named in ``banned``/culprits: its hypotheses, then b^2 for a square column."""
+    key = tuple(hyp_poly[i][0] for i in combo)
+    return key if q is None else key + (sp.Pow(bases[q][0], 2),)
 
 
 def _parameter_fact(expr: sp.Expr, hyps, pos, nonneg) -> Fact | None:

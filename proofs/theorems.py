@@ -181,7 +181,9 @@ def run_backends(result: TheoremResult, z3: bool = True, coq: bool = True, out_d
             runs = [coq_check(lem, certs, out_dir) for lem, certs, k in lemmas if k.proved]
             from proofs.coq_export import coq_check_file    # facts a trusted rule uses (e.g. about ln)
             runs += [coq_check_file(src, out_dir) for src in getattr(result, "coq_facts", ())]
-            status = "proved" if runs and all(r.status == "proved" for r in runs) else "failed"
+            # every lemma must reach Coq: a restatement the kernel refused is a lemma Coq did not check
+            status = "proved" if runs and all(r.status == "proved" for r in runs) and \
+                all(k.proved for _, _, k in lemmas) else "failed"
             out["coq"] = {"status": status, "lemmas": [{"path": r.path, "status": r.status, "reason": r.reason[:300],
                                                         "seconds": round(r.seconds, 2)} for r in runs]}
     else:

@@ -76,11 +76,32 @@ def test_cli_exit_codes(tmp_path):
     assert js["status"] == "proved" and {"name", "derived", "certificate", "counterexample", "backends"} <= set(js)
 
 
+def test_false_range_claim_refuted_numerically():
+    """With numerics, the false range claim is refuted by simulation: SGD at the top edge gamma = (alpha - beta)/L
+    of its stated range, on the family quadratic-interp (docs/claims.md)."""
+    v = decide_claim(load_claim(EX / "false_sgd_range.toml"), numerics=True)
+    assert v.status == "refuted_numerically", (v.status, v.reason, v.notes)
+    fd = v.numerics[0]
+    assert fd["function"] == "quadratic-interp" and fd["params"]["gamma"] == 2.0
+    assert fd["ci_low"] > fd["bound"] and fd["seed"] == 0 and fd["iterations"] > 0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name,expected", [("sps_max", "proved"), ("ngn", "proved"),
-                                           ("ngn_paper_one_step", "not_proved")])
+                                           ("ngn_paper_one_step", "proved"), ("ngn_any_gamma", "proved")])
 def test_example_verdicts(name, expected):
     v = decide_claim(load_claim(EX / f"{name}.toml"), numerics=False)
     assert v.status == expected, (v.status, v.reason, v.notes)
     if name == "ngn_paper_one_step":
-        assert v.backends["z3"]["status"] == "proved"   # true but beyond the search: never called proved
+        assert v.backends["z3"]["status"] == "proved"   # the paper's form: a square times f_star in the certificate
+
+
+@pytest.mark.slow
+def test_ngn_any_gamma_with_a_smaller_positivity_error_is_not_proved():
+    """C x 0.99 of the any-gamma NGN lemma: z3 finds a counterexample (a realizable point), never proved."""
+    import tomllib
+    from theory.claims import claim_from_dict
+    data = tomllib.loads((EX / "ngn_any_gamma.toml").read_text())
+    data["one_step"]["C"] = "99/100*" + "(" + data["one_step"]["C"] + ")"
+    v = decide_claim(claim_from_dict(data, "c99"), numerics=False)
+    assert v.status in ("refuted", "not_proved") and v.status != "proved"

@@ -21,7 +21,8 @@ def grad_f(p, x):
 def test_registry_lists_every_required_family():
     names = {r["name"] for r in list_problems()}
     required = {"paper-ex1", "paper-ex2", "paper-ex3", "paper-ex3-printed", "paper-ex4", "paper-ex5", "paper-ex6",
-                "halfspace", "convex-gap", "saddle-tight", "localmin-tight", "highdim", "pseudo-huber"}
+                "halfspace", "convex-gap", "saddle-tight", "localmin-tight", "highdim", "pseudo-huber",
+                "quadratic-interp"}
     assert required <= names
     from numerics.families import FEATURES
     for r in list_problems():
@@ -218,6 +219,7 @@ def test_halfspace_f_star_i_and_L():
     ("highdim", {"d": 0}, "parameter d"),
     ("pseudo-huber", {"n": 6, "d": 6}, "n < d"),
     ("pseudo-huber", {"d": 1, "n": 1}, "parameter d"),
+    ("quadratic-interp", {"low": 0.8, "high": 0.5}, "low <= high"),
 ])
 def test_bad_parameters_are_input_errors(name, params, msg):
     with pytest.raises(InputError, match=msg):

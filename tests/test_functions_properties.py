@@ -13,7 +13,7 @@ from numerics.strategies import (ab_params, cached_problem, points, points_equid
 SET = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 # all families with a stored or constructed membership (default parameters for the slow ones)
 ALL = ("paper-ex1", "paper-ex2", "paper-ex3", "paper-ex3-printed", "paper-ex4", "paper-ex5", "paper-ex6",
-       "halfspace", "convex-gap", "saddle-tight", "localmin-tight", "highdim", "pseudo-huber")
+       "halfspace", "convex-gap", "saddle-tight", "localmin-tight", "highdim", "pseudo-huber", "quadratic-interp")
 
 
 @SET

@@ -99,7 +99,8 @@ def test_claimed_condition_violated():
 
 
 def test_every_family_validates():
-    for name in ("paper-ex1", "paper-ex2", "saddle-tight", "localmin-tight", "convex-gap", "pseudo-huber"):
+    for name in ("paper-ex1", "paper-ex2", "saddle-tight", "localmin-tight", "convex-gap", "pseudo-huber",
+                 "quadratic-interp"):
         rep = validate_problem(get_problem(name))
         assert rep.ok, rep.text()
 

@@ -156,6 +156,8 @@ def test_ranges_from_claim_conditions():
     r = ranges_from_conditions(conds, {"alpha": 1.0, "beta": 0.5, "L": 2.0})
     assert r["gamma"] == pytest.approx((0.0, 0.125))
     assert r["c"][0] == pytest.approx(1.0) and r["c"][1] > 1.0
+    assert r["c"][0] > 1.0                  # the strict end c > 1 is nudged inside: the edge value is admissible
+    assert ranges_from_conditions({gamma: parse_condition("0 < gamma < 1/L", names)}, {"L": 2.0})["gamma"][1] < 0.5
     # a condition with a symbol that has no value is skipped, not guessed
     assert ranges_from_conditions(conds, {"alpha": 1.0}) == {}
 

@@ -106,7 +106,9 @@ def _show(args: argparse.Namespace) -> int:
                 ("sigma_int", _fmt(desc["sigma_int"])), ("L", _fmt(desc["L"])),
                 ("G >= ||grad f_i||^2", "unknown" if desc.get("grad_sq_bound") is None else _fmt(desc["grad_sq_bound"]) + " (proved)"),
                 ("(alpha, beta)", f"({_fmt(m['alpha'])}, {_fmt(m['beta'])}) {m['status']}"
-                 + (f", smallest margin {_fmt(m['min_margin'])} over {m['samples']} samples" if m["min_margin"] is not None else "")),
+                 + (f", smallest margin {_fmt(m['min_margin'])} over {m['samples']} samples" if m["min_margin"] is not None
+                    and m["samples"] is not None else (f", smallest margin {_fmt(m['min_margin'])} (exact)"
+                                                         if m["min_margin"] is not None else ""))),
                 ("how", m["method"] or "-"),
                 ("bound beta*sigma/(alpha-beta)", _fmt(m["beta"] * desc["sigma_int"] / (m["alpha"] - m["beta"]))),
                 ("domain", _fmt(desc["domain"]) if desc["domain"] else "R^d")]

@@ -75,6 +75,11 @@ def _builtin() -> None:
                  "convex pseudo-Huber sqrt(1 + <a_i, x>^2) - 1, n < d: interpolation (sigma_int = 0), S = null(A), "
                  "bounded gradients",
                  ("convex", "unbounded_S", "interpolation"), {"n": 4, "d": 6, "seed": 0}))
+    R(FamilyInfo("quadratic-interp", "quadratic_interp:QuadraticInterp",
+                 "diagonal quadratics 1/2 sum_j h_ij x_j^2 sharing h_i1 = L: interpolation, S = {0}, T_i = 0 exactly "
+                 "at (alpha, beta) = (2, 0) (certified); SGD with gamma = 2/L does not converge",
+                 ("convex", "finite_S", "interpolation"),
+                 {"n": 2, "d": 2, "L": 1.0, "low": 0.3, "high": 0.6, "seed": None}, {"seed": int}))
     R(FamilyInfo("highdim", "highdim:HighDim", "separable tilted double well in R^d for throughput (d, n up to 1e4)",
                  ("high_dim", "saddle", "finite_S", "gap", "tight"),
                  {"d": 100, "n": 100, "A": 3.0, "eps": 0.3, "tightness": 0.95}))
