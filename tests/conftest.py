@@ -39,3 +39,18 @@ def require_coqc() -> str:
 def coqc() -> str:
     """Fixture form of ``require_coqc()``."""
     return require_coqc()
+
+
+def lemma_in(name, goal, ctx, hyps=(), strict=False, definitions=(), extra_nonneg=()):
+    """A proofs.certificate.Lemma stated in a proofs.context.Context (for the red-team tests)."""
+    from proofs.certificate import Lemma
+    return Lemma(name, goal, tuple(ctx.hypotheses) + tuple(hyps), tuple(ctx.equalities), tuple(ctx.positive),
+                 tuple(ctx.nonnegative) + tuple(extra_nonneg), strict, definitions)
+
+
+def kernel_proved(lem, certs: dict):
+    """The kernel's result, asserting it is proved: every premise of an attack is a lemma the kernel accepts."""
+    from proofs.kernel import check
+    r = check(lem, certs)
+    assert r.proved, r.reason
+    return r

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import pytest
 import sympy as sp
+from conftest import kernel_proved, lemma_in
 
 from proofs import adagrad as ada
 from proofs.certificate import Certificate, Lemma, Square, Term
@@ -33,15 +34,7 @@ _b, _c2 = b2_prev, c2_prev
 
 # ------------------------------------------------------------------------------------------------- helpers
 
-def _lem(name, goal, ctx, hyps=(), strict=False, definitions=(), extra_nonneg=()) -> Lemma:
-    return Lemma(name, goal, tuple(ctx.hypotheses) + tuple(hyps), tuple(ctx.equalities), tuple(ctx.positive),
-                 tuple(ctx.nonnegative) + tuple(extra_nonneg), strict, definitions)
-
-
-def _proved(lem: Lemma, certs: dict):
-    r = check(lem, certs)
-    assert r.proved, r.reason          # every premise of an attack is a lemma the kernel accepts
-    return r
+_lem, _proved = lemma_in, kernel_proved   # shared helpers (tests/conftest.py)
 
 
 def _boundary_certs(lem: Lemma) -> dict:
@@ -373,13 +366,19 @@ def test_step_lemma_with_another_step_definition_is_refused():
     assert not state_induction(DEC_SPS, ((P, False),), (base,), (stp,)).holds
 
 
-def test_strict_invariant_proved_non_strictly_is_refused(A, mini):
-    """'b2_prev - b0^2 > 0' is false at k = 0; its base lemma proves only 0 >= 0."""
+def _b2_lower_pieces(A):
+    """The invariant b2_prev - b0^2 >= 0: its base lemma and its step lemma with certificates (per branch of the max)."""
     P = _b - b0**2
     base = _proved(_lem("b", P.xreplace(_upd(ada.METHOD)[0]), A["pctx"]), {"main": Certificate()})
     lem = _lem("s", P.xreplace(_upd(ada.METHOD)[1]), _mini_ctx(), hyps=(("inv", P),))
     certs = {case.label: Certificate(terms=(Term(ONE, (P,)), Term(ONE, (_c2 if case.label.startswith(
         f"Max={_c2}") else g2,)))) for case in split_cases(lem.goal)}
+    return P, base, lem, certs
+
+
+def test_strict_invariant_proved_non_strictly_is_refused(A, mini):
+    """'b2_prev - b0^2 > 0' is false at k = 0; its base lemma proves only 0 >= 0."""
+    P, base, lem, certs = _b2_lower_pieces(A)
     stp = _proved(lem, certs)
     assert "initial state" in mini(P, base, stp, strict=True).reason
     assert mini(P, base, stp).holds      # control: the non-strict invariant is fine
@@ -402,11 +401,7 @@ def test_step_lemma_assuming_the_invariant_after_the_step_is_refused(A, mini):
 def test_step_lemma_assuming_k_positive_or_a_strict_oracle_fact_is_refused(A, mini):
     """'b2_prev - b0^2 >= 0' (true), its step lemma additionally assuming k > 0, g2 > 0 or d2 > 0 (each would leave
     out a real case: k = 0, a zero gradient, x_k in S): refused; the plain one is accepted."""
-    P = _b - b0**2
-    base = _proved(_lem("b", P.xreplace(_upd(ada.METHOD)[0]), A["pctx"]), {"main": Certificate()})
-    lem = _lem("s", P.xreplace(_upd(ada.METHOD)[1]), _mini_ctx(), hyps=(("inv", P),))
-    certs = {case.label: Certificate(terms=(Term(ONE, (P,)), Term(ONE, (_c2 if case.label.startswith(
-        f"Max={_c2}") else g2,)))) for case in split_cases(lem.goal)}
+    P, base, lem, certs = _b2_lower_pieces(A)
     assert mini(P, base, _proved(lem, certs)).holds
     for extra in (k, g2, d2):
         kr = _proved(replace(lem, positive=lem.positive + (extra,)), certs)
@@ -414,11 +409,7 @@ def test_step_lemma_assuming_k_positive_or_a_strict_oracle_fact_is_refused(A, mi
 
 
 def test_base_lemma_may_not_use_per_iterate_facts_and_step_lemma_no_equalities(A, mini):
-    P = _b - b0**2
-    base = _proved(_lem("b", P.xreplace(_upd(ada.METHOD)[0]), A["pctx"]), {"main": Certificate()})
-    lem = _lem("s", P.xreplace(_upd(ada.METHOD)[1]), _mini_ctx(), hyps=(("inv", P),))
-    certs = {case.label: Certificate(terms=(Term(ONE, (P,)), Term(ONE, (_c2 if case.label.startswith(
-        f"Max={_c2}") else g2,)))) for case in split_cases(lem.goal)}
+    P, base, lem, certs = _b2_lower_pieces(A)
     stp = _proved(lem, certs)
     kb = _proved(replace(base.lemma, hypotheses=(("g2_nonneg", g2),)), {"main": Certificate()})
     assert "not k >= 0" in mini(P, kb, stp).reason

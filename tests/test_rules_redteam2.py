@@ -31,6 +31,7 @@ from types import SimpleNamespace
 
 import pytest
 import sympy as sp
+from conftest import kernel_proved, lemma_in
 
 from proofs import adagrad as ada
 from proofs import adagrad_bounded as ab
@@ -50,15 +51,7 @@ x, y = sp.symbols("x y", real=True)
 
 # ------------------------------------------------------------------------------------------------- helpers
 
-def _lem(name, goal, ctx, hyps=(), strict=False, definitions=(), extra_nonneg=()) -> Lemma:
-    return Lemma(name, goal, tuple(ctx.hypotheses) + tuple(hyps), tuple(ctx.equalities), tuple(ctx.positive),
-                 tuple(ctx.nonnegative) + tuple(extra_nonneg), strict, definitions)
-
-
-def _proved(lem: Lemma, certs: dict):
-    r = check(lem, certs)
-    assert r.proved, r.reason          # every premise of an attack is a lemma the kernel accepts
-    return r
+_lem, _proved = lemma_in, kernel_proved   # shared helpers (tests/conftest.py)
 
 
 def _upd(method):
