@@ -176,9 +176,7 @@ def _by_cases(lem: Lemma, make) -> Proved:
 
 def invariant_lemmas() -> tuple[list[Proved], list[Proved]]:
     """Base (initial state, k = 0; parameters only) and step (updated state, k + 1) lemma of each invariant."""
-    st = {v.symbol: v for v in METHOD.state}
-    init = {**{s: v.initial for s, v in st.items()}, k: 0}
-    upd = {**{s: v.update for s, v in st.items()}, k: k + 1}
+    init, upd = METHOD.at_start(), METHOD.after_step()
     pctx, ctx = parameter_context(_PARAMS), _state_ctx()
     one = sp.Integer(1)
     base_certs = [Certificate(), Certificate(terms=(Term(one, (G,)),)), Certificate(slack=b0**2), Certificate(), Certificate()]

@@ -56,9 +56,7 @@ def _root_step(m: sp.Expr, scale: sp.Expr) -> Certificate:
 
 def invariant_lemmas() -> tuple[list[Proved], list[Proved]]:
     bases, steps = ada.invariant_lemmas()
-    st = {v.symbol: v for v in METHOD.state}
-    init = {**{s: v.initial for s, v in st.items()}, k: 0}
-    upd = {**{s: v.update for s, v in st.items()}, k: k + 1}
+    init, upd = METHOD.at_start(), METHOD.after_step()
     pctx, ctx = parameter_context(ada._PARAMS), _ctx()
     makers = [lambda c, m: _root_step(m, sp.Integer(1)), lambda c, m: _root_step(m, 1 / gamma),
               lambda c, m: Certificate(slack=c.goal)]

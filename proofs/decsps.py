@@ -104,9 +104,7 @@ def _step_cert(j: int):
 
 
 def invariant_lemmas() -> tuple[list[Proved], list[Proved]]:
-    st = {v.symbol: v for v in METHOD.state}
-    init = {**{s: v.initial for s, v in st.items()}, k: 0}
-    upd = {**{s: v.update for s, v in st.items()}, k: k + 1}
+    init, upd = METHOD.at_start(), METHOD.after_step()
     pctx, ctx, defs = _pctx(), _ctx(), ((STEP, METHOD.step),)
     # bases: c > 0; 0; gamma_b > 0; c gamma_b - mu >= 0 (a condition); c/mu - 1/gamma_b = (c gamma_b - mu)/(mu gamma_b)
     base_certs = [Certificate(slack=c), Certificate(), Certificate(slack=gamma_b),

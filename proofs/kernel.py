@@ -191,16 +191,16 @@ def plain(s: sp.Basic) -> bool:
     return isinstance(s, sp.Symbol) and s == sp.Symbol(s.name, real=True)
 
 
-def _cert_symbols(c: Certificate) -> set:
-    exprs = [c.slack, *(x for t in c.terms for x in (t.multiplier, *t.factors)),
-             *(x for q in c.eq_terms for x in (q.multiplier, q.equality)), *(x for q in c.squares for x in (q.weight, q.base)),
-             *(x for f in c.facts for x in (f.expr, f.lower))]
-    return set().union(*(sp.sympify(e).free_symbols for e in exprs), *(_cert_symbols(f.certificate) for f in c.facts))
+def certificate_exprs(c: Certificate) -> list:
+    """Every expression of a certificate: slack, terms, equality terms, squares, facts and their certificates."""
+    out = [c.slack, *(x for t in c.terms for x in (t.multiplier, *t.factors)),
+           *(x for q in c.eq_terms for x in (q.multiplier, q.equality)), *(x for q in c.squares for x in (q.weight, q.base))]
+    return out + [x for f in c.facts for x in (f.expr, f.lower, *certificate_exprs(f.certificate))]
 
 
 def check(lemma: Lemma, certificates: dict[str, Certificate]) -> KernelResult:
     """Check one certificate per case of ``lemma`` (keys: the case labels of ``split_cases``)."""
-    odd = [s for s in lemma.symbols() | {a for c in certificates.values() for a in _cert_symbols(c)} if not plain(s)]
+    odd = [s for s in lemma.symbols() | {a for c in certificates.values() for e in certificate_exprs(c) for a in sp.sympify(e).free_symbols} if not plain(s)]
     if odd:   # SymPy would simplify with the symbol's assumptions (Abs(n) = -n for n < 0): the lemma speaks of all reals
         return KernelResult(lemma, False, (CaseResult("symbols", False, f"symbol {odd[0]} is not a plain real symbol"),))
     results = []

@@ -144,7 +144,7 @@ def state_induction(method, invariants: tuple, bases: tuple, steps: tuple) -> Co
     Conclusion: along every trajectory of the method every P_j holds at every k = 0, 1, ... (induction on k, all
     at once: the bases give k = 0; if all hold at k, the step lemmas at the oracle point of step k give k + 1)."""
     st = {v.symbol: v for v in method.state}
-    init, upd = {**{s: v.initial for s, v in st.items()}, k: 0}, {**{s: v.update for s, v in st.items()}, k: k + 1}
+    init, upd = method.at_start(), method.after_step()
     conds, names, why = [], [], ""
     if not _known(method) or not st or not len(invariants) == len(bases) == len(steps):
         why = "a registered method with state, and one base and one step lemma per invariant, are needed"
@@ -204,7 +204,7 @@ def potential_sum(res: KernelResult, w_nonneg: KernelResult, memory: Conclusion,
     what a step lemma of ``state_induction`` may; w_nonneg: kernel lemma w >= 0 (w in parameters). Conclusion, on
     every trajectory, K >= 0: sum_{k<K} R_k <= w (T(state_K, K) - T(initial, 0)) <= w (V(K) - T(initial, 0))."""
     st, inv = {v.symbol: v for v in method.state}, memory.data["invariants"]
-    init, upd = {**{x: v.initial for x, v in st.items()}, k: 0}, {**{x: v.update for x, v in st.items()}, k: k + 1}
+    init, upd = method.at_start(), method.after_step()
     (c1, names, why), (c2, _, w2) = _premise(res, True, inv), _premise(w_nonneg)
     why = why or w2
     if not _known(method) or not memory.holds or memory.rule != "state_induction" or \
@@ -240,7 +240,7 @@ def scaled_telescoping(one_step: KernelResult, step_pos: KernelResult, step_mono
     expectations and sum over k < K (the Dmax2 terms telescope): sum a E X_k <= Phi_0 - E Phi_K + Dmax2 (E 1/g_{K-1}
     - 1/g_{-1}) + sigma_int sum b + E sum R_k, Phi_0 <= Dmax2/g_{-1}, 1/g_{K-1} <= W(K); then (4)."""
     inv, st = memory.data["invariants"], {v.symbol: v for v in method.state}
-    upd = {**{x: v.update for x, v in st.items()}, k: k + 1}
+    upd = method.after_step()
     defs = ((STEP, method.step),)
     (c1, names, why), (c2, n2, w2), (c3, n3, w3), (c4, _, w4) = (_premise(one_step, True, inv),
                                                                 _premise(step_pos, True, inv),

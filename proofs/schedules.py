@@ -28,10 +28,10 @@ from proofs.certificate import Certificate, Fact, KernelResult, Lemma, Square, T
 from proofs.context import one_step_context, parameter_context
 from proofs.derive import derive_lyapunov
 from proofs.implication import condition_from_relational
-from proofs.kernel import check, lyapunov_goal, split_cases
+from proofs.kernel import certificate_exprs, check, lyapunov_goal, split_cases
 from proofs.rules import Conclusion, instantiate_sums, telescoping_sum, weighted_telescoping
 from theory.methods import get_method
-from theory.symbols import D0, K, L, alpha, beta, f, f_p, f_star, g2, gamma, gamma0, k, sigma_int, step as STEP, sym
+from theory.symbols import D0, K, L, alpha, beta, gamma, gamma0, k, sigma_int, step as STEP, sym
 
 S_K, H_K = sym("S_K"), sym("H_K")      # sum_{k<K} 1/sqrt(k+1), sum_{k<K} 1/(k+1)
 ASSUMPTIONS = ("alpha_beta", "smooth")
@@ -247,12 +247,6 @@ def _roots_of(exprs) -> list[sp.Expr]:
     return sorted(out, key=sp.default_sort_key)
 
 
-def _cert_exprs(c: Certificate) -> list:
-    out = [c.slack] + [x for t in c.terms for x in (t.multiplier, *t.factors)] + \
-        [x for q in c.eq_terms for x in (q.multiplier, q.equality)] + [x for s in c.squares for x in (s.weight, s.base)]
-    return out + [x for fa in c.facts for x in (fa.expr, fa.lower, *_cert_exprs(fa.certificate))]
-
-
 def _eq_terms(target, cert: Certificate, roots: dict) -> tuple:
     """Equality terms mu_j (r_j^2 - b_j) making ``cert`` an identity for ``target`` (both already translated)."""
     from proofs.certificate import EqTerm
@@ -308,7 +302,7 @@ def desqrt(lemma: Lemma, certs: dict[str, Certificate]) -> tuple[Lemma, dict[str
     # only roots whose base is manifestly >= 0 under the lemma's own declarations: r^2 = b would otherwise add
     # b >= 0 as a hypothesis (|a| always has r = |a|, so a^2 needs no sign)
     bases = [b for b in _roots_of([lemma.goal, *(e for _, e in lemma.definitions), *(e for _, e in lemma.hypotheses)]
-                                  + [x for c in certs.values() for x in _cert_exprs(c)])
+                                  + [x for c in certs.values() for x in certificate_exprs(c)])
              if sign(b, pos, nonneg) is not None or (b.is_Pow and b.exp == 2)]
     if not bases:
         return lemma, certs

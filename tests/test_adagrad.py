@@ -17,7 +17,6 @@ from hypothesis import given, settings, strategies as st
 
 from conftest import require_coqc
 from proofs import adagrad as ada
-from proofs.certificate import Certificate
 from proofs.kernel import check
 from proofs.rules import instantiate_sums, log_potential, state_induction, weighted_telescoping
 from theory.methods import b0

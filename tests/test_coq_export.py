@@ -7,6 +7,7 @@ Tests that run coqc use ``require_coqc()`` (skipped without coqc locally, failin
 """
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 
@@ -454,13 +455,7 @@ def test_sign_proofs_follow_the_kernel_on_random_expressions(tmp_path):
 def theorem_lemmas():
     """prove(name).lemmas, derived once per module (~10-30 s each)."""
     from proofs.theorems import prove
-    cache: dict = {}
-
-    def get(name):
-        if name not in cache:
-            cache[name] = prove(name).lemmas
-        return cache[name]
-    return get
+    return functools.cache(lambda name: prove(name).lemmas)
 
 
 @pytest.fixture(scope="module")
@@ -468,13 +463,7 @@ def claim_lemmas():
     """decide_claim(load_claim(examples/claims/<name>.toml), numerics=False), derived once per module."""
     from abcheck.claim_verdict import decide_claim
     from theory.claims import load_claim
-    cache: dict = {}
-
-    def get(name):
-        if name not in cache:
-            cache[name] = decide_claim(load_claim(f"examples/claims/{name}.toml"), numerics=False)
-        return cache[name]
-    return get
+    return functools.cache(lambda name: decide_claim(load_claim(f"examples/claims/{name}.toml"), numerics=False))
 
 
 def _compile_all(lemmas, tmp_path) -> dict[str, str]:

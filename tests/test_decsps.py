@@ -11,7 +11,7 @@ import sympy as sp
 from hypothesis import given, settings, strategies as st
 
 from proofs import decsps as ds
-from theory.symbols import Dmax2, K, L, alpha, beta, c, gamma_b, sigma_int
+from theory.symbols import Dmax2, K, alpha, beta, c, sigma_int
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +32,7 @@ def test_rate_equals_hand_derivation_and_its_limit(result):
     rng = random.Random(7)
     for _ in range(20):
         a = rng.uniform(0.2, 3)
-        b_, cc = a * rng.uniform(0, 0.9), None
+        b_ = a * rng.uniform(0, 0.9)
         cc = rng.uniform(1.01, 5) / (2 * (a - b_))
         pt = {alpha: a, beta: b_, c: cc, ds.mu: rng.uniform(0.01, 1), Dmax2: rng.uniform(0, 10),
               sigma_int: rng.uniform(0, 1)}

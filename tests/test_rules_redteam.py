@@ -103,11 +103,10 @@ def _log_args(A):
 
 
 def _upd(method):
-    st = {v.symbol: v for v in method.state}
-    return ({**{s: v.initial for s, v in st.items()}, k: 0}, {**{s: v.update for s, v in st.items()}, k: k + 1})
+    return method.at_start(), method.after_step()
 
 
-# ========================================================================================= HOLES (still open)
+# ================================================================================ HOLES (found by the review, closed)
 
 # --- hole 1: the symbol `step` counts as a parameter (it is missing from rules._NOT_PARAM) -----------------------
 

@@ -55,8 +55,7 @@ _lem, _proved = lemma_in, kernel_proved   # shared helpers (tests/conftest.py)
 
 
 def _upd(method):
-    st = {v.symbol: v for v in method.state}
-    return ({**{s: v.initial for s, v in st.items()}, k: 0}, {**{s: v.update for s, v in st.items()}, k: k + 1})
+    return method.at_start(), method.after_step()
 
 
 def pseudo_huber_run(x0, delta, gamma_v, b0_v, iters):

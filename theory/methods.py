@@ -81,6 +81,14 @@ class Method:
         """The step size compiled from ``self.step``: ``fn(f, f_star, g2, k, *state, *params)``."""
         return compile_expr(self.step, self.arguments(), backend)
 
+    def at_start(self) -> dict[sp.Symbol, sp.Expr]:
+        """Substitution giving the state before step 0: each state symbol -> its initial value, k -> 0."""
+        return {**{s.symbol: s.initial for s in self.state}, k: sp.Integer(0)}
+
+    def after_step(self) -> dict[sp.Symbol, sp.Expr]:
+        """Substitution giving the state after one step: each state symbol -> its update, k -> k + 1."""
+        return {**{s.symbol: s.update for s in self.state}, k: k + 1}
+
     def state_functions(self, backend: str = "torch") -> list[Callable[..., Any]]:
         """Compiled state updates, each ``fn(f, f_star, g2, k, *state, *params, step)``."""
         from theory.symbols import step as step_sym
